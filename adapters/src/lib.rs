@@ -1,0 +1,9 @@
+//! # aforro-adapters
+//!
+//! Implementations of the ports of [`aforro_core`]: [`postgres`] (diesel-async on a deadpool
+//! pool) and [`redis`] (redis on a bb8 pool).
+//! Each adapter turns its library's failures into [`aforro_core::Error`] at the port
+//! boundary: connection trouble becomes `Unavailable`, anything else `Internal`.
+
+pub mod postgres;
+pub mod redis;

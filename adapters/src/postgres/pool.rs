@@ -1,0 +1,78 @@
+//! The connection pool.
+
+use std::time::Duration;
+
+use aforro_core::{Error, Result};
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::error::{db_error, pool_error};
+
+/// Pool sizing and time limits.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    /// Most connections open at once.
+    pub max_size: usize,
+    /// How long a request waits for a free or new connection before giving up (→ Unavailable).
+    pub wait_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_size: 16,
+            wait_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The PostgreSQL adapter: a shared pool of diesel-async connections.
+#[derive(Clone)]
+pub struct Postgres {
+    pool: Pool<AsyncPgConnection>,
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Postgres")
+            .field("status", &self.pool.status())
+            .finish()
+    }
+}
+
+impl Postgres {
+    /// Builds the pool. No connection is opened until one is needed, so this succeeds while
+    /// the database is down; requests then fail with `Unavailable` until it is back.
+    pub fn connect(database_url: &str, settings: PoolSettings) -> Result<Self> {
+        let mut config = ManagerConfig::default();
+        // A pooled connection is checked before each use, so one killed by a database restart
+        // is replaced instead of failing a request.
+        config.recycling_method = RecyclingMethod::Verified;
+        let manager = AsyncDieselConnectionManager::new_with_config(database_url, config);
+        let pool = Pool::builder(manager)
+            .max_size(settings.max_size)
+            .wait_timeout(Some(settings.wait_timeout))
+            .create_timeout(Some(settings.wait_timeout))
+            .recycle_timeout(Some(settings.wait_timeout))
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|e| Error::Internal(Box::new(e)))?;
+        Ok(Self { pool })
+    }
+
+    /// A connection from the pool.
+    pub(crate) async fn conn(&self) -> Result<Object<AsyncPgConnection>> {
+        self.pool.get().await.map_err(pool_error)
+    }
+
+    /// Succeeds when the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        let mut conn = self.conn().await?;
+        diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,81 @@
+//! Diesel table definitions, kept by hand in step with `migrations/` (the diesel CLI, which
+//! needs libpq, is not required to build or run aforro).
+
+diesel::table! {
+    categories (id) {
+        id -> Int8,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Int8,
+        title -> Text,
+        description -> Nullable<Text>,
+        price -> Numeric,
+        category_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    stores (id) {
+        id -> Int8,
+        name -> Text,
+        location -> Text,
+    }
+}
+
+diesel::table! {
+    inventory (store_id, product_id) {
+        store_id -> Int8,
+        product_id -> Int8,
+        quantity -> Int4,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Int8,
+        store_id -> Int8,
+        status -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    order_items (id) {
+        id -> Int8,
+        order_id -> Int8,
+        product_id -> Int8,
+        quantity_requested -> Int4,
+        quantity_available -> Int4,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (key) {
+        key -> Text,
+        fingerprint -> Text,
+        order_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(products -> categories (category_id));
+diesel::joinable!(inventory -> stores (store_id));
+diesel::joinable!(inventory -> products (product_id));
+diesel::joinable!(orders -> stores (store_id));
+diesel::joinable!(order_items -> orders (order_id));
+diesel::joinable!(order_items -> products (product_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    categories,
+    products,
+    stores,
+    inventory,
+    orders,
+    order_items,
+    idempotency_keys,
+);

@@ -1,0 +1,344 @@
+//! Decision-logic tests of the order use-cases against mockall mocks of the ports.
+
+use chrono::{TimeZone, Utc};
+use mockall::predicate::eq;
+
+use super::*;
+use crate::{Entity, Error, OrderId, ProductId, StoreId};
+
+fn request(store_id: i64, items: &[(i64, i64)]) -> PlaceOrder {
+    PlaceOrder {
+        store_id,
+        items: items
+            .iter()
+            .map(|&(product_id, quantity_requested)| RequestedItem {
+                product_id,
+                quantity_requested,
+            })
+            .collect(),
+    }
+}
+
+fn stock(product_id: i64, available: u32) -> StockLine {
+    StockLine {
+        product_id: ProductId::new(product_id).unwrap(),
+        title: format!("Product {product_id}"),
+        available,
+    }
+}
+
+fn created_at() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 16, 20, 5).unwrap()
+}
+
+fn fields(error: Error) -> Vec<String> {
+    match error {
+        Error::Invalid(errors) => errors.into_iter().map(|e| e.field).collect(),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+/// A repository whose one transaction is `tx`.
+fn repo_with(tx: MockOrderTransaction) -> MockOrderRepository {
+    let mut repo = MockOrderRepository::new();
+    let mut tx = Some(tx);
+    repo.expect_begin()
+        .times(1)
+        .returning(move || Ok(Box::new(tx.take().expect("begin called once")) as Box<dyn OrderTransaction>));
+    repo
+}
+
+/// A transaction for store 3 that finds `lines` in stock and expects to store `status`.
+fn tx_deciding(lines: Vec<StockLine>, status: OrderStatus) -> MockOrderTransaction {
+    let mut tx = MockOrderTransaction::new();
+    tx.expect_store_exists()
+        .with(eq(StoreId::new(3).unwrap()))
+        .returning(|_| Ok(true));
+    tx.expect_lock_stock()
+        .times(1)
+        .returning(move |_, _| Ok(lines.clone()));
+    tx.expect_insert_order()
+        .times(1)
+        .withf(move |order| order.status == status)
+        .returning(|_| Ok((OrderId::new(41).unwrap(), created_at())));
+    tx.expect_commit().times(1).returning(|| Ok(()));
+    tx.expect_rollback().never();
+    tx
+}
+
+#[tokio::test]
+async fn confirms_and_deducts_every_line_when_all_fit() {
+    let mut tx = tx_deciding(vec![stock(10, 5), stock(11, 1)], OrderStatus::Confirmed);
+    tx.expect_deduct_stock()
+        .times(1)
+        .withf(|store, lines| {
+            let deducted: Vec<_> = lines
+                .iter()
+                .map(|l| (l.product_id.get(), l.quantity.get()))
+                .collect();
+            store.get() == 3 && deducted == [(10, 2), (11, 1)]
+        })
+        .returning(|_, _| Ok(()));
+
+    let placed = place_order(&repo_with(tx), &request(3, &[(10, 2), (11, 1)]), None)
+        .await
+        .unwrap();
+
+    assert!(!placed.replayed);
+    assert_eq!(placed.order.status, OrderStatus::Confirmed);
+    assert_eq!(placed.order.id.get(), 41);
+    assert_eq!(
+        (placed.order.total_items(), placed.order.total_quantity()),
+        (2, 3)
+    );
+    let seen: Vec<_> = placed.order.lines.iter().map(|l| l.quantity_available).collect();
+    assert_eq!(seen, [5, 1], "available is the stock before deduction");
+}
+
+#[tokio::test]
+async fn rejects_and_deducts_nothing_when_any_line_is_short() {
+    let mut tx = tx_deciding(vec![stock(10, 5), stock(11, 0)], OrderStatus::Rejected);
+    tx.expect_deduct_stock().never();
+
+    let placed = place_order(&repo_with(tx), &request(3, &[(10, 2), (11, 1)]), None)
+        .await
+        .unwrap();
+
+    assert_eq!(placed.order.status, OrderStatus::Rejected);
+    let short: Vec<_> = placed
+        .order
+        .lines
+        .iter()
+        .filter(|l| l.quantity_requested.get() > l.quantity_available)
+        .map(|l| l.product_id.get())
+        .collect();
+    assert_eq!(short, [11]);
+}
+
+#[tokio::test]
+async fn exact_stock_is_enough() {
+    let mut tx = tx_deciding(vec![stock(10, 2)], OrderStatus::Confirmed);
+    tx.expect_deduct_stock().times(1).returning(|_, _| Ok(()));
+    let placed = place_order(&repo_with(tx), &request(3, &[(10, 2)]), None)
+        .await
+        .unwrap();
+    assert_eq!(placed.order.status, OrderStatus::Confirmed);
+}
+
+#[tokio::test]
+async fn locks_stock_in_ascending_product_order() {
+    let mut tx = MockOrderTransaction::new();
+    tx.expect_store_exists().returning(|_| Ok(true));
+    tx.expect_lock_stock()
+        .withf(|_, ids| ids.iter().map(|id| id.get()).collect::<Vec<_>>() == [2, 7, 9])
+        .times(1)
+        .returning(|_, _| Ok(vec![stock(9, 1), stock(2, 1), stock(7, 1)]));
+    tx.expect_deduct_stock().returning(|_, _| Ok(()));
+    tx.expect_insert_order()
+        .returning(|_| Ok((OrderId::new(1).unwrap(), created_at())));
+    tx.expect_commit().returning(|| Ok(()));
+
+    let placed = place_order(&repo_with(tx), &request(3, &[(9, 1), (2, 1), (7, 1)]), None)
+        .await
+        .unwrap();
+    let order: Vec<_> = placed.order.lines.iter().map(|l| l.product_id.get()).collect();
+    assert_eq!(order, [9, 2, 7], "lines keep the client's order");
+}
+
+#[tokio::test]
+async fn unknown_product_is_invalid_and_stores_nothing() {
+    let mut tx = MockOrderTransaction::new();
+    tx.expect_store_exists().returning(|_| Ok(true));
+    tx.expect_lock_stock().returning(|_, _| Ok(vec![stock(10, 5)]));
+    tx.expect_deduct_stock().never();
+    tx.expect_insert_order().never();
+    tx.expect_commit().never();
+    tx.expect_rollback().times(1).returning(|| Ok(()));
+
+    let error = place_order(&repo_with(tx), &request(3, &[(10, 1), (999, 1)]), None)
+        .await
+        .unwrap_err();
+    assert_eq!(fields(error), ["items[1].product_id"]);
+}
+
+#[tokio::test]
+async fn unknown_store_is_not_found_and_locks_nothing() {
+    let mut tx = MockOrderTransaction::new();
+    tx.expect_store_exists().returning(|_| Ok(false));
+    tx.expect_lock_stock().never();
+    tx.expect_commit().never();
+    tx.expect_rollback().times(1).returning(|| Ok(()));
+
+    let error = place_order(&repo_with(tx), &request(3, &[(10, 1)]), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        Error::NotFound {
+            entity: Entity::Store,
+            id: 3
+        }
+    ));
+}
+
+#[tokio::test]
+async fn invalid_requests_never_open_a_transaction() {
+    let mut repo = MockOrderRepository::new();
+    repo.expect_begin().never();
+    let cases: Vec<(PlaceOrder, Vec<&str>)> = vec![
+        (request(3, &[]), vec!["items"]),
+        (request(0, &[(1, 1)]), vec!["store_id"]),
+        (
+            request(-5, &[(-1, 0)]),
+            vec!["store_id", "items[0].product_id", "items[0].quantity_requested"],
+        ),
+        (request(3, &[(1, 1_000_001)]), vec!["items[0].quantity_requested"]),
+        (request(3, &[(1, 1), (2, 1), (1, 3)]), vec!["items[2].product_id"]),
+        (
+            request(3, &(1..=101).map(|i| (i, 1)).collect::<Vec<_>>()),
+            vec!["items"],
+        ),
+    ];
+    for (request, expected) in cases {
+        let error = place_order(&repo, &request, None).await.unwrap_err();
+        assert_eq!(fields(error), expected, "for {request:?}");
+    }
+    let bad_keys = ["", &"k".repeat(256), "has space"];
+    for key in bad_keys {
+        let error = place_order(&repo, &request(3, &[(1, 1)]), Some(key))
+            .await
+            .unwrap_err();
+        assert_eq!(fields(error), [IdempotencyKey::FIELD]);
+    }
+}
+
+#[tokio::test]
+async fn quantity_bounds_are_inclusive() {
+    assert!(Quantity::new(1).is_some() && Quantity::new(1_000_000).is_some());
+    assert!(Quantity::new(0).is_none() && Quantity::new(1_000_001).is_none());
+    let items: Vec<_> = (1..=100).map(|i| (i, 1)).collect();
+    assert!(
+        ValidatedOrder::parse(&request(1, &items)).is_ok(),
+        "100 items is the maximum, not over it"
+    );
+}
+
+#[tokio::test]
+async fn new_idempotency_key_is_attached_to_the_stored_order() {
+    let mut tx = tx_deciding(vec![stock(10, 5)], OrderStatus::Confirmed);
+    tx.expect_claim_idempotency_key()
+        .withf(|key, fingerprint| key.as_str() == "abc" && fingerprint == "store=3;items=10x2")
+        .times(1)
+        .returning(|_, _| Ok(KeyClaim::Claimed));
+    tx.expect_deduct_stock().returning(|_, _| Ok(()));
+    tx.expect_attach_order_to_key()
+        .withf(|key, id| key.as_str() == "abc" && id.get() == 41)
+        .times(1)
+        .returning(|_, _| Ok(()));
+
+    let placed = place_order(&repo_with(tx), &request(3, &[(10, 2)]), Some("abc"))
+        .await
+        .unwrap();
+    assert!(!placed.replayed);
+}
+
+#[tokio::test]
+async fn replay_with_the_same_body_returns_the_first_order_without_deciding_again() {
+    let mut tx = MockOrderTransaction::new();
+    tx.expect_claim_idempotency_key().returning(|_, _| {
+        Ok(KeyClaim::Existing {
+            fingerprint: "store=3;items=10x2".into(),
+            order_id: OrderId::new(41).unwrap(),
+        })
+    });
+    tx.expect_store_exists().never();
+    tx.expect_lock_stock().never();
+    tx.expect_insert_order().never();
+    tx.expect_commit().never();
+    tx.expect_rollback().times(1).returning(|| Ok(()));
+    let mut repo = repo_with(tx);
+    let first = Order {
+        id: OrderId::new(41).unwrap(),
+        store_id: StoreId::new(3).unwrap(),
+        status: OrderStatus::Confirmed,
+        created_at: created_at(),
+        lines: vec![],
+    };
+    let stored = first.clone();
+    repo.expect_get_order()
+        .with(eq(OrderId::new(41).unwrap()))
+        .times(1)
+        .returning(move |_| Ok(Some(stored.clone())));
+
+    let placed = place_order(&repo, &request(3, &[(10, 2)]), Some("abc"))
+        .await
+        .unwrap();
+    assert!(placed.replayed);
+    assert_eq!(placed.order, first);
+}
+
+#[tokio::test]
+async fn same_key_with_a_different_body_is_invalid() {
+    let mut tx = MockOrderTransaction::new();
+    tx.expect_claim_idempotency_key().returning(|_, _| {
+        Ok(KeyClaim::Existing {
+            fingerprint: "store=3;items=10x1".into(),
+            order_id: OrderId::new(41).unwrap(),
+        })
+    });
+    tx.expect_insert_order().never();
+    tx.expect_rollback().times(1).returning(|| Ok(()));
+
+    let error = place_order(&repo_with(tx), &request(3, &[(10, 2)]), Some("abc"))
+        .await
+        .unwrap_err();
+    assert_eq!(fields(error), [IdempotencyKey::FIELD]);
+}
+
+#[tokio::test]
+async fn a_failing_write_rolls_back_and_reports_the_failure() {
+    let mut tx = MockOrderTransaction::new();
+    tx.expect_store_exists().returning(|_| Ok(true));
+    tx.expect_lock_stock().returning(|_, _| Ok(vec![stock(10, 5)]));
+    tx.expect_deduct_stock()
+        .returning(|_, _| Err(Error::Unavailable("connection reset".into())));
+    tx.expect_insert_order().never();
+    tx.expect_commit().never();
+    tx.expect_rollback().times(1).returning(|| Ok(()));
+
+    let error = place_order(&repo_with(tx), &request(3, &[(10, 1)]), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Unavailable(_)));
+}
+
+#[tokio::test]
+async fn get_order_treats_impossible_ids_as_not_found() {
+    let mut repo = MockOrderRepository::new();
+    repo.expect_get_order().never();
+    assert!(matches!(
+        get_order(&repo, 0).await,
+        Err(Error::NotFound {
+            entity: Entity::Order,
+            id: 0
+        })
+    ));
+    assert!(matches!(get_order(&repo, -7).await, Err(Error::NotFound { .. })));
+}
+
+#[tokio::test]
+async fn listing_orders_of_an_unknown_store_is_not_found() {
+    let mut stores = crate::stores::MockStoreRepository::new();
+    stores.expect_store_exists().returning(|_| Ok(false));
+    let mut orders = MockOrderRepository::new();
+    orders.expect_list_store_orders().never();
+    let page = crate::PageRequest::new(None, None, 50).unwrap();
+    let error = list_store_orders(&stores, &orders, 8, page).await.unwrap_err();
+    assert!(matches!(
+        error,
+        Error::NotFound {
+            entity: Entity::Store,
+            id: 8
+        }
+    ));
+}

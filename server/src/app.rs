@@ -1,0 +1,123 @@
+//! Wiring: adapters into ports, ports into the HTTP app. [`Application::build`] is what `main`
+//! and the integration tests both start (tests bind port 0).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{NormalizePath, TrailingSlash};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use aforro_adapters::postgres::{PoolSettings, Postgres};
+use aforro_adapters::redis::Redis;
+use aforro_core::inventory::InventoryRepository;
+use aforro_core::orders::OrderRepository;
+use aforro_core::stores::StoreRepository;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::openapi::openapi_json;
+use crate::problem::ApiError;
+use crate::routes::{health, inventory, orders};
+
+/// What handlers share: the ports, and the adapters for readiness checks.
+pub struct AppState {
+    /// Orders port.
+    pub orders: Arc<dyn OrderRepository>,
+    /// Stores port.
+    pub stores: Arc<dyn StoreRepository>,
+    /// Inventory port.
+    pub inventory: Arc<dyn InventoryRepository>,
+    /// Postgres, for `/readyz`.
+    pub postgres: Postgres,
+    /// Redis, for `/readyz`.
+    pub redis: Redis,
+}
+
+impl AppState {
+    /// Builds the adapters (no connection is opened yet).
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let postgres = Postgres::connect(
+            &settings.database.database_url,
+            PoolSettings {
+                max_size: settings.database.database_pool_size,
+                ..PoolSettings::default()
+            },
+        )?;
+        let redis = Redis::connect(&settings.redis_url)?;
+        Ok(Self {
+            orders: Arc::new(postgres.clone()),
+            stores: Arc::new(postgres.clone()),
+            inventory: Arc::new(postgres.clone()),
+            postgres,
+            redis,
+        })
+    }
+}
+
+/// Registers every route. Paths are registered without their trailing slash;
+/// `NormalizePath::trim` maps `/orders/` onto `/orders` internally, with no redirect.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/orders", web::post().to(orders::place_order))
+        .route("/orders/{order_id}", web::get().to(orders::get_order))
+        .route(
+            "/stores/{store_id}/orders",
+            web::get().to(orders::list_store_orders),
+        )
+        .route(
+            "/stores/{store_id}/inventory",
+            web::get().to(inventory::list_store_inventory),
+        )
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/openapi.json", web::get().to(openapi_json));
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// A bound, not yet running, HTTP server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `settings.bind` and builds the server around `state`.
+    pub fn build(settings: &Settings, state: AppState) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(state);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(NormalizePath::new(TrailingSlash::Trim))
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .configure(configure)
+                .default_service(web::to(not_found))
+        })
+        .shutdown_timeout(10)
+        .client_request_timeout(Duration::from_secs(10));
+        if let Some(workers) = settings.http_workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener)?.run();
+        Ok(Self { port, server })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then stops accepting and lets in-flight requests finish
+    /// (up to 10 s).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,13 @@
+//! # aforro-server
+//!
+//! The HTTP shell of aforro: actix-web handlers that parse requests, call `aforro_core`
+//! use-cases and map results to the API contract (errors as problem+json). Everything is in
+//! this library so integration tests start the real app ([`app::Application`]).
+
+pub mod app;
+pub mod config;
+pub mod extract;
+pub mod openapi;
+pub mod problem;
+pub mod routes;
+pub mod telemetry;

@@ -1,0 +1,147 @@
+//! The HTTP layer's one error type, [`ApiError`], and its single mapping to RFC 9457
+//! problem+json. Core errors arrive here unchanged and are mapped once.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use aforro_core::{Error as CoreError, FieldError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One offending field of a request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// Path of the field as the client sent it (`items[1].quantity_requested`, `page_size`).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// RFC 9457 problem details, the body of every 4xx and 5xx response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the status code says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The status code's reason phrase.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// A human-readable explanation of this occurrence.
+    pub detail: String,
+    /// Every offending field, when the problem is about the request's content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<ProblemField>>,
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A use-case failed.
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// The request could not be read: invalid JSON, wrong types.
+    #[error("{detail}")]
+    BadRequest {
+        /// What could not be read.
+        detail: String,
+        /// The field concerned and what is wrong with it, when known.
+        field: Option<FieldError>,
+    },
+    /// A path that names nothing.
+    #[error("{0}")]
+    NotFound(String),
+    /// The body is larger than the limit.
+    #[error("request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// The body is not JSON.
+    #[error("request body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    /// A dependency the request needs is down (readiness).
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl ApiError {
+    /// A 400 naming a field.
+    pub fn bad_field(field: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        let field = FieldError::new(field, message.to_string());
+        ApiError::BadRequest {
+            detail: field.to_string(),
+            field: Some(field),
+        }
+    }
+
+    fn fields(&self) -> Option<Vec<ProblemField>> {
+        let convert = |e: &FieldError| ProblemField {
+            field: e.field.clone(),
+            message: e.message.clone(),
+        };
+        match self {
+            ApiError::Core(CoreError::Invalid(errors)) => Some(errors.iter().map(convert).collect()),
+            ApiError::BadRequest {
+                field: Some(field), ..
+            } => Some(vec![convert(field)]),
+            _ => None,
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            ApiError::Core(CoreError::Invalid(errors)) => errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+            // Internal details go to the log, not to the client.
+            ApiError::Core(CoreError::Internal(_)) => "an unexpected error occurred".to_string(),
+            ApiError::Core(CoreError::Unavailable(_)) => {
+                "a service this request needs is unavailable; retry later".to_string()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Core(CoreError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Core(CoreError::NotFound { .. }) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Core(CoreError::Unavailable(_)) | ApiError::Unavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::Core(CoreError::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, source = ?std::error::Error::source(self), "request failed");
+        } else {
+            tracing::debug!(error = %self, "request refused");
+        }
+        problem_response(status, self.detail(), self.fields())
+    }
+}
+
+/// A problem+json response.
+pub fn problem_response(
+    status: StatusCode,
+    detail: String,
+    errors: Option<Vec<ProblemField>>,
+) -> HttpResponse {
+    let problem = Problem {
+        kind: "about:blank".to_string(),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail,
+        errors,
+    };
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "application/problem+json"))
+        .json(problem)
+}

@@ -1,0 +1,62 @@
+//! `GET /healthz` (the process runs) and `GET /readyz` (its dependencies answer).
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::problem::{ApiError, Problem};
+
+/// Liveness.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    status: &'static str,
+}
+
+/// 200 while the process runs.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Readiness and the state of each dependency.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    #[schema(example = "ok")]
+    postgres: &'static str,
+    #[schema(example = "ok")]
+    redis: &'static str,
+}
+
+/// 200 when Postgres and Redis answer, 503 naming the ones that do not.
+#[utoipa::path(
+    get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, body = Readiness),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let (postgres, redis) = futures_util::join!(state.postgres.ping(), state.redis.ping());
+    let mut down = Vec::new();
+    if let Err(error) = &postgres {
+        tracing::warn!(%error, "readiness: postgres does not answer");
+        down.push("postgres");
+    }
+    if let Err(error) = &redis {
+        tracing::warn!(%error, "readiness: redis does not answer");
+        down.push("redis");
+    }
+    if down.is_empty() {
+        Ok(HttpResponse::Ok().json(Readiness {
+            postgres: "ok",
+            redis: "ok",
+        }))
+    } else {
+        Err(ApiError::Unavailable(format!(
+            "not ready: {} down",
+            down.join(" and ")
+        )))
+    }
+}

@@ -1,0 +1,18 @@
+//! HTTP routes: thin handlers that parse, call a use-case and map its result.
+
+pub mod health;
+pub mod inventory;
+pub mod orders;
+pub mod pagination;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// RFC 3339 UTC with milliseconds, as the contract writes timestamps.
+pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Money as a decimal string with two places.
+pub(crate) fn money(amount: rust_decimal::Decimal) -> String {
+    format!("{:.2}", amount.round_dp(2))
+}

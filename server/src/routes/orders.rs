@@ -1,0 +1,238 @@
+//! `POST /orders/`, `GET /orders/{id}/`, `GET /stores/{id}/orders/`.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use aforro_core::orders::{self, Order, OrderSummary, PlaceOrder, RequestedItem};
+use aforro_core::{Error, FieldError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::pagination::{page_request, query_pairs, PageParams, Paginated};
+use super::timestamp;
+use crate::app::AppState;
+use crate::extract::{path_id, JsonBody, WireInt};
+use crate::problem::{ApiError, Problem};
+
+/// One requested line.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OrderItemBody {
+    /// The product.
+    #[schema(value_type = i64, minimum = 1)]
+    product_id: Option<WireInt>,
+    /// Units wanted, 1 to 1,000,000.
+    #[schema(value_type = i64, minimum = 1, maximum = 1000000)]
+    quantity_requested: Option<WireInt>,
+}
+
+/// An order request.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PlaceOrderBody {
+    /// The store to order from.
+    #[schema(value_type = i64, minimum = 1)]
+    store_id: Option<WireInt>,
+    /// 1 to 100 lines, each product at most once.
+    items: Option<Vec<OrderItemBody>>,
+}
+
+impl PlaceOrderBody {
+    /// The core's request, or 422 naming every missing field.
+    fn into_request(self) -> Result<PlaceOrder, Error> {
+        let mut missing = Vec::new();
+        let mut required = |field: String, value: Option<WireInt>| {
+            value.map(|v| v.0).unwrap_or_else(|| {
+                missing.push(FieldError::new(field, "is required"));
+                0
+            })
+        };
+        let store_id = required("store_id".into(), self.store_id);
+        let items = match self.items {
+            None => {
+                missing.push(FieldError::new("items", "is required"));
+                vec![]
+            }
+            Some(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| RequestedItem {
+                    product_id: required(format!("items[{i}].product_id"), item.product_id),
+                    quantity_requested: required(
+                        format!("items[{i}].quantity_requested"),
+                        item.quantity_requested,
+                    ),
+                })
+                .collect(),
+        };
+        if missing.is_empty() {
+            Ok(PlaceOrder { store_id, items })
+        } else {
+            Err(Error::Invalid(missing))
+        }
+    }
+}
+
+/// One line of an order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderItemDto {
+    product_id: i64,
+    product_title: String,
+    quantity_requested: u32,
+    /// Stock seen when the order was decided, before any deduction.
+    quantity_available: u32,
+}
+
+/// An order with its lines.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderDto {
+    id: i64,
+    store_id: i64,
+    /// `CONFIRMED` or `REJECTED` (`PENDING` is reserved).
+    #[schema(example = "CONFIRMED")]
+    status: &'static str,
+    #[schema(example = "2026-11-24T16:20:05.123Z")]
+    created_at: String,
+    /// Number of lines.
+    total_items: u32,
+    /// Sum of `quantity_requested`.
+    total_quantity: u64,
+    items: Vec<OrderItemDto>,
+}
+
+impl From<Order> for OrderDto {
+    fn from(order: Order) -> Self {
+        OrderDto {
+            id: order.id.get(),
+            store_id: order.store_id.get(),
+            status: order.status.as_str(),
+            created_at: timestamp(order.created_at),
+            total_items: order.total_items(),
+            total_quantity: order.total_quantity(),
+            items: order
+                .lines
+                .into_iter()
+                .map(|l| OrderItemDto {
+                    product_id: l.product_id.get(),
+                    product_title: l.product_title,
+                    quantity_requested: l.quantity_requested.get(),
+                    quantity_available: l.quantity_available,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An order in a store's list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderSummaryDto {
+    id: i64,
+    #[schema(example = "CONFIRMED")]
+    status: &'static str,
+    #[schema(example = "2026-11-24T16:20:05.123Z")]
+    created_at: String,
+    total_items: u32,
+    total_quantity: u64,
+}
+
+impl From<OrderSummary> for OrderSummaryDto {
+    fn from(o: OrderSummary) -> Self {
+        OrderSummaryDto {
+            id: o.id.get(),
+            status: o.status.as_str(),
+            created_at: timestamp(o.created_at),
+            total_items: o.total_items,
+            total_quantity: o.total_quantity,
+        }
+    }
+}
+
+/// Places an order: confirmed and deducted if every line fits the store's stock, otherwise
+/// rejected with nothing deducted. Both are `201 Created`.
+#[utoipa::path(
+    post, path = "/orders/", tag = "orders",
+    request_body = PlaceOrderBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: a repeat with the same key and body returns the first response")),
+    responses(
+        (status = 201, description = "Order stored (CONFIRMED or REJECTED)", body = OrderDto,
+         headers(("Location" = String, description = "/orders/{id}/"))),
+        (status = 400, description = "Malformed JSON or wrong types", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown store", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid order", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn place_order(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonBody<PlaceOrderBody>,
+) -> Result<HttpResponse, ApiError> {
+    let key = match req.headers().get("Idempotency-Key") {
+        None => None,
+        Some(value) => Some(value.to_str().map_err(|_| {
+            ApiError::Core(Error::invalid(
+                "Idempotency-Key",
+                "must be visible ASCII characters",
+            ))
+        })?),
+    };
+    let request = body.0.into_request()?;
+    let placed = orders::place_order(state.orders.as_ref(), &request, key).await?;
+    tracing::info!(
+        order_id = placed.order.id.get(),
+        store_id = placed.order.store_id.get(),
+        status = placed.order.status.as_str(),
+        replayed = placed.replayed,
+        "order placed"
+    );
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/orders/{}/", placed.order.id)));
+    if placed.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(response.json(OrderDto::from(placed.order)))
+}
+
+/// One order with its lines.
+#[utoipa::path(
+    get, path = "/orders/{order_id}/", tag = "orders",
+    params(("order_id" = i64, Path, description = "Order id")),
+    responses(
+        (status = 200, body = OrderDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_order(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id("order", &path)?;
+    let order = orders::get_order(state.orders.as_ref(), id).await?;
+    Ok(HttpResponse::Ok().json(OrderDto::from(order)))
+}
+
+/// A store's orders, newest first.
+#[utoipa::path(
+    get, path = "/stores/{store_id}/orders/", tag = "orders",
+    params(("store_id" = i64, Path, description = "Store id"), PageParams),
+    responses(
+        (status = 200, body = Paginated<OrderSummaryDto>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_store_orders(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let store_id = path_id("store", &path)?;
+    let pairs = query_pairs(&req)?;
+    let page = page_request(&pairs, 50)?;
+    let result =
+        orders::list_store_orders(state.stores.as_ref(), state.orders.as_ref(), store_id, page).await?;
+    let path = format!("/stores/{store_id}/orders/");
+    Ok(HttpResponse::Ok().json(Paginated::new(result, &path, &pairs, OrderSummaryDto::from)))
+}

@@ -1,0 +1,9 @@
+//! HTTP integration tests against a real Postgres (and Redis for readiness).
+//! One binary with modules: one link step, and tests still run in parallel.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod contention;
+mod contract;
+mod helpers;
+mod orders;
+mod reads;
