@@ -66,6 +66,9 @@ pub enum Error {
         /// The id that was asked for.
         id: i64,
     },
+    /// The request conflicts with the current state (e.g. seeding a catalogue that is not empty).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// A dependency (database, cache) could not be reached; retrying later may succeed.
     #[error("a dependency is unavailable: {0}")]
     Unavailable(#[source] BoxError),

@@ -8,6 +8,7 @@
 //! Every port has a [`mockall`](https://docs.rs/mockall) mock, compiled for this crate's tests
 //! and, with the `mock` feature, for other crates' tests (`MockOrderRepository`, …).
 
+pub mod catalogue;
 pub mod error;
 pub mod ids;
 pub mod inventory;

@@ -95,8 +95,9 @@ impl Application {
         let state = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()
-                .wrap(NormalizePath::new(TrailingSlash::Trim))
+                // The last wrap runs first: normalise the path before the logger records the route.
                 .wrap(TracingLogger::default())
+                .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .app_data(state.clone())
                 .configure(configure)
                 .default_service(web::to(not_found))

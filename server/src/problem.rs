@@ -106,6 +106,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Core(CoreError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Core(CoreError::Conflict(_)) => StatusCode::CONFLICT,
             ApiError::Core(CoreError::NotFound { .. }) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Core(CoreError::Unavailable(_)) | ApiError::Unavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE

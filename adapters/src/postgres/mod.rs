@@ -3,6 +3,7 @@
 //! One [`Postgres`] value implements every repository port; it is cheap to clone (the pool is
 //! shared). SQL that decides something lives next to the port method that runs it.
 
+mod catalogue;
 mod error;
 mod inventory;
 mod migrations;
@@ -11,6 +12,8 @@ mod pool;
 mod rows;
 pub mod schema;
 mod stores;
+#[cfg(feature = "test-db")]
+pub mod test_db;
 
 pub use error::db_error;
 pub use migrations::run_migrations;
