@@ -14,6 +14,7 @@ pub mod ids;
 pub mod inventory;
 pub mod orders;
 pub mod pagination;
+pub mod search;
 pub mod stores;
 
 pub use error::{Entity, Error, FieldError, Result};

@@ -12,13 +12,14 @@ use aforro_adapters::postgres::{PoolSettings, Postgres};
 use aforro_adapters::redis::Redis;
 use aforro_core::inventory::InventoryRepository;
 use aforro_core::orders::OrderRepository;
+use aforro_core::search::CatalogSearch;
 use aforro_core::stores::StoreRepository;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
 use crate::openapi::openapi_json;
 use crate::problem::ApiError;
-use crate::routes::{health, inventory, orders};
+use crate::routes::{health, inventory, orders, search};
 
 /// What handlers share: the ports, and the adapters for readiness checks.
 pub struct AppState {
@@ -28,6 +29,8 @@ pub struct AppState {
     pub stores: Arc<dyn StoreRepository>,
     /// Inventory port.
     pub inventory: Arc<dyn InventoryRepository>,
+    /// Search port.
+    pub search: Arc<dyn CatalogSearch>,
     /// Postgres, for `/readyz`.
     pub postgres: Postgres,
     /// Redis, for `/readyz`.
@@ -49,6 +52,7 @@ impl AppState {
             orders: Arc::new(postgres.clone()),
             stores: Arc::new(postgres.clone()),
             inventory: Arc::new(postgres.clone()),
+            search: Arc::new(postgres.clone()),
             postgres,
             redis,
         })
@@ -68,6 +72,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/stores/{store_id}/inventory",
             web::get().to(inventory::list_store_inventory),
         )
+        .route("/api/search/products", web::get().to(search::search_products))
+        .route("/api/search/suggest", web::get().to(search::suggest))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/openapi.json", web::get().to(openapi_json));

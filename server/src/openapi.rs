@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
 use crate::problem::{Problem, ProblemField};
-use crate::routes::{health, inventory, orders};
+use crate::routes::{health, inventory, orders, search};
 
 /// Every endpoint and schema of the API.
 #[derive(OpenApi)]
@@ -18,6 +18,8 @@ use crate::routes::{health, inventory, orders};
         orders::get_order,
         orders::list_store_orders,
         inventory::list_store_inventory,
+        search::search_products,
+        search::suggest,
         health::healthz,
         health::readyz,
     ),

@@ -11,6 +11,7 @@ mod orders;
 mod pool;
 mod rows;
 pub mod schema;
+mod search;
 mod stores;
 #[cfg(feature = "test-db")]
 pub mod test_db;

@@ -9,6 +9,7 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// `search_vector` (tsvector, kept by a trigger) is left out: only raw SQL reads it.
     products (id) {
         id -> Int8,
         title -> Text,

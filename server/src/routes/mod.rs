@@ -4,6 +4,7 @@ pub mod health;
 pub mod inventory;
 pub mod orders;
 pub mod pagination;
+pub mod search;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 

@@ -7,3 +7,4 @@ mod contract;
 mod helpers;
 mod orders;
 mod reads;
+mod search;

@@ -1,0 +1,307 @@
+//! [`CatalogSearch`] on PostgreSQL: full-text search with a weighted `tsvector` (title A,
+//! category B, description C) plus trigram substring matches on titles, and suggestions from
+//! two index-backed queries.
+
+use aforro_core::search::{
+    CatalogSearch, CategoryFilter, ProductHit, ProductSearch, SearchSort, SuggestText,
+};
+use aforro_core::{CategoryId, Page, ProductId, Result};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, Integer, Nullable, Numeric, Text, Timestamptz};
+use diesel::QueryableByName;
+use diesel_async::RunQueryDsl;
+use rust_decimal::Decimal;
+
+use super::error::db_error;
+use super::rows::{count, id, total};
+use super::Postgres;
+
+/// A boxed SQL query that numbers its own placeholders, so optional filters can be appended
+/// in any combination with every value bound, never formatted into the SQL.
+struct Sql<'a> {
+    query: BoxedSqlQuery<'a, Pg, SqlQuery>,
+    params: usize,
+}
+
+impl<'a> Sql<'a> {
+    fn new(text: &str) -> Self {
+        Self {
+            query: diesel::sql_query(text).into_boxed(),
+            params: 0,
+        }
+    }
+
+    fn push(mut self, text: &str) -> Self {
+        self.query = self.query.sql(text);
+        self
+    }
+
+    /// Appends `$n` bound to `value`.
+    fn param<ST, V>(mut self, value: V) -> Self
+    where
+        ST: Send + 'a,
+        Pg: diesel::sql_types::HasSqlType<ST>,
+        V: ToSql<ST, Pg> + Send + 'a,
+    {
+        self.params += 1;
+        self.query = self.query.sql(format!("${}", self.params)).bind::<ST, V>(value);
+        self
+    }
+}
+
+/// `LIKE` pattern text with `%`, `_` and `\` taken literally.
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// A prefix `to_tsquery` from plain words (letters and digits only, so nothing in them can be
+/// read as an operator): `'choc':* & 'dark':*` — "choc" also finds "chocolate".
+fn prefix_tsquery(words: &[String]) -> Option<String> {
+    (!words.is_empty()).then(|| {
+        words
+            .iter()
+            .map(|w| format!("'{w}':*"))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    })
+}
+
+/// Substring matching on titles needs three characters: below that trigrams cannot use the index.
+const MIN_SUBSTRING_CHARS: usize = 3;
+
+/// Appends the joins and WHERE clause shared by the count and the page query.
+fn filtered<'a>(mut sql: Sql<'a>, search: &'a ProductSearch) -> Sql<'a> {
+    if let Some(store_id) = search.store_id {
+        sql = sql
+            .push(" JOIN inventory i ON i.product_id = p.id AND i.store_id = ")
+            .param::<BigInt, _>(store_id.get());
+    }
+    sql = sql.push(" WHERE true");
+    if let Some(text) = &search.text {
+        let tsquery = prefix_tsquery(text.words());
+        let substring = text.phrase().chars().count() >= MIN_SUBSTRING_CHARS;
+        sql = sql.push(" AND (false");
+        if let Some(tsquery) = tsquery {
+            sql = sql
+                .push(" OR p.search_vector @@ to_tsquery('english', ")
+                .param::<Text, _>(tsquery)
+                .push(")");
+        }
+        if substring {
+            let pattern = format!("%{}%", like_escape(text.phrase()));
+            sql = sql.push(" OR lower(p.title) LIKE ").param::<Text, _>(pattern);
+        }
+        sql = sql.push(")");
+    }
+    match &search.category {
+        Some(CategoryFilter::Id(category)) => {
+            sql = sql
+                .push(" AND p.category_id = ")
+                .param::<BigInt, _>(category.get());
+        }
+        Some(CategoryFilter::Name(name)) => {
+            sql = sql
+                .push(" AND lower(c.name) = lower(")
+                .param::<Text, _>(name.as_str())
+                .push(")");
+        }
+        None => {}
+    }
+    if let Some(min) = search.min_price {
+        sql = sql.push(" AND p.price >= ").param::<Numeric, _>(min);
+    }
+    if let Some(max) = search.max_price {
+        sql = sql.push(" AND p.price <= ").param::<Numeric, _>(max);
+    }
+    match (search.in_stock, search.store_id.is_some()) {
+        (Some(true), true) => sql = sql.push(" AND i.quantity > 0"),
+        (Some(false), true) => sql = sql.push(" AND i.quantity = 0"),
+        (Some(true), false) => {
+            sql = sql
+                .push(" AND EXISTS (SELECT 1 FROM inventory s WHERE s.product_id = p.id AND s.quantity > 0)")
+        }
+        (Some(false), false) => {
+            sql = sql.push(
+                " AND NOT EXISTS (SELECT 1 FROM inventory s WHERE s.product_id = p.id AND s.quantity > 0)",
+            )
+        }
+        (None, _) => {}
+    }
+    sql
+}
+
+/// Relevance: the full-text rank (title matches weigh most), plus 1 when the title contains the
+/// typed text literally, so a title match always beats a description-only match.
+fn rank<'a>(mut sql: Sql<'a>, search: &'a ProductSearch) -> Sql<'a> {
+    // `0::real`, not `0`: a bare integer in ORDER BY would name a column position.
+    let Some(text) = &search.text else {
+        return sql.push("0::real");
+    };
+    sql = sql.push("(0::real");
+    if let Some(tsquery) = prefix_tsquery(text.words()) {
+        sql = sql
+            .push(" + ts_rank(p.search_vector, to_tsquery('english', ")
+            .param::<Text, _>(tsquery)
+            .push("))");
+    }
+    if text.phrase().chars().count() >= MIN_SUBSTRING_CHARS {
+        let pattern = format!("%{}%", like_escape(text.phrase()));
+        sql = sql
+            .push(" + CASE WHEN lower(p.title) LIKE ")
+            .param::<Text, _>(pattern)
+            .push(" THEN 1 ELSE 0 END");
+    }
+    sql.push(")")
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct HitRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    description: Option<String>,
+    #[diesel(sql_type = Numeric)]
+    price: Decimal,
+    #[diesel(sql_type = BigInt)]
+    category_id: i64,
+    #[diesel(sql_type = Text)]
+    category_name: String,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    quantity: Option<i32>,
+}
+
+#[derive(QueryableByName)]
+struct TitleRow {
+    #[diesel(sql_type = Text)]
+    title: String,
+}
+
+#[async_trait]
+impl CatalogSearch for Postgres {
+    /// Two queries: the count, and the page.
+    async fn search(&self, search: &ProductSearch) -> Result<Page<ProductHit>> {
+        let mut conn = self.conn().await?;
+        let count_sql = filtered(
+            Sql::new("SELECT count(*) AS n FROM products p JOIN categories c ON c.id = p.category_id"),
+            search,
+        );
+        let counted: Count = count_sql.query.get_result(&mut *conn).await.map_err(db_error)?;
+
+        let quantity = if search.store_id.is_some() {
+            "i.quantity"
+        } else {
+            "NULL::integer"
+        };
+        let select = format!(
+            "SELECT p.id, p.title, p.description, p.price, p.category_id, c.name AS category_name,
+                    p.created_at, {quantity} AS quantity
+             FROM products p JOIN categories c ON c.id = p.category_id"
+        );
+        let mut sql = filtered(Sql::new(&select), search).push(" ORDER BY ");
+        sql = match search.sort {
+            SearchSort::Relevance => rank(sql, search).push(" DESC, p.id"),
+            SearchSort::PriceAscending => sql.push("p.price, p.id"),
+            SearchSort::PriceDescending => sql.push("p.price DESC, p.id"),
+            SearchSort::Newest => sql.push("p.created_at DESC, p.id"),
+        };
+        let sql = sql
+            .push(" LIMIT ")
+            .param::<BigInt, _>(search.page.limit())
+            .push(" OFFSET ")
+            .param::<BigInt, _>(search.page.offset());
+        let rows: Vec<HitRow> = sql.query.load(&mut *conn).await.map_err(db_error)?;
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                Ok(ProductHit {
+                    id: id(r.id, ProductId::new)?,
+                    title: r.title,
+                    description: r.description,
+                    price: r.price,
+                    category_id: id(r.category_id, CategoryId::new)?,
+                    category_name: r.category_name,
+                    created_at: r.created_at,
+                    quantity: r.quantity.map(count).transpose()?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Page {
+            items,
+            total: total(counted.n)?,
+            request: search.page,
+        })
+    }
+
+    /// One query when the prefix group fills the list, two otherwise.
+    async fn suggest(&self, text: &SuggestText, limit: usize) -> Result<Vec<String>> {
+        let mut conn = self.conn().await?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let prefix = text.as_str();
+        let prefix_pattern = format!("{}%", like_escape(prefix));
+        // Prefix group: for each title length, shortest first, one range scan of
+        // (length(title), lower(title) text_pattern_ops). The explicit byte range (~>=~ / ~<~)
+        // keeps the index usable even in a generic prepared plan; LIKE keeps it exact.
+        let upper_bound = format!("{prefix}\u{10FFFF}");
+        let mut titles: Vec<String> = diesel::sql_query(
+            "SELECT hit.title FROM generate_series($1::int, (SELECT coalesce(max(length(title)), 0) FROM products)) AS len
+             CROSS JOIN LATERAL (
+                 SELECT DISTINCT ON (lower(p.title)) p.title
+                 FROM products p
+                 WHERE length(p.title) = len
+                   AND lower(p.title) ~>=~ $2 AND lower(p.title) ~<~ $3
+                   AND lower(p.title) LIKE $4
+                 ORDER BY lower(p.title), p.title
+                 LIMIT $5
+             ) hit
+             ORDER BY len, lower(hit.title)
+             LIMIT $5",
+        )
+        .bind::<Integer, _>(i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX))
+        .bind::<Text, _>(prefix)
+        .bind::<Text, _>(&upper_bound)
+        .bind::<Text, _>(&prefix_pattern)
+        .bind::<BigInt, _>(limit)
+        .load::<TitleRow>(&mut *conn)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .map(|r| r.title)
+        .collect();
+        let missing = limit - titles.len() as i64;
+        if missing > 0 {
+            // Contains group: trigram index on lower(title); titles starting with q are excluded.
+            let rows: Vec<TitleRow> = diesel::sql_query(
+                "SELECT t.title FROM (
+                     SELECT DISTINCT ON (lower(p.title)) p.title
+                     FROM products p
+                     WHERE lower(p.title) LIKE $1 AND lower(p.title) NOT LIKE $2
+                     ORDER BY lower(p.title), p.title
+                 ) t
+                 ORDER BY length(t.title), lower(t.title)
+                 LIMIT $3",
+            )
+            .bind::<Text, _>(format!("%{}%", like_escape(prefix)))
+            .bind::<Text, _>(&prefix_pattern)
+            .bind::<BigInt, _>(missing)
+            .load(&mut *conn)
+            .await
+            .map_err(db_error)?;
+            titles.extend(rows.into_iter().map(|r| r.title));
+        }
+        Ok(titles)
+    }
+}

@@ -1,0 +1,17 @@
+//! Product search and title suggestions.
+
+mod model;
+mod ports;
+mod usecases;
+
+pub use model::{
+    CategoryFilter, ProductHit, ProductSearch, SearchRequest, SearchSort, SearchText, SuggestText,
+    MAX_QUERY_CHARS, MAX_SUGGESTIONS, MIN_SUGGEST_CHARS,
+};
+pub use ports::CatalogSearch;
+#[cfg(any(test, feature = "mock"))]
+pub use ports::MockCatalogSearch;
+pub use usecases::{search_products, suggest_titles};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,166 @@
+//! `GET /api/search/products/` and `GET /api/search/suggest/`.
+
+use std::str::FromStr;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use aforro_core::search::{self, ProductHit, SearchRequest};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::pagination::{page_request, param, query_pairs, PageParams, Paginated};
+use super::{money, timestamp};
+use crate::app::AppState;
+use crate::extract::query_int;
+use crate::problem::{ApiError, Problem};
+
+/// Query parameters of the product search (all optional).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents the parameters; values are read from the query string
+pub struct SearchParams {
+    /// Keywords matched against title, description and category name (at most 200 characters).
+    q: Option<String>,
+    /// A category id, or a category name (case-insensitive exact match).
+    category: Option<String>,
+    /// Lowest price, inclusive (decimal, ≥ 0).
+    #[param(value_type = Option<String>, example = "2.50")]
+    min_price: Option<String>,
+    /// Highest price, inclusive (decimal, ≥ min_price).
+    #[param(value_type = Option<String>, example = "10.00")]
+    max_price: Option<String>,
+    /// Restrict to products stocked in this store and include their `quantity`.
+    #[param(minimum = 1)]
+    store_id: Option<i64>,
+    /// Quantity > 0 in `store_id` if given, otherwise in any store.
+    in_stock: Option<bool>,
+    /// `relevance` (default with `q`), `price`, `-price`, `newest` (default without `q`).
+    #[param(pattern = "^(relevance|price|-price|newest)$")]
+    sort: Option<String>,
+}
+
+/// Category of a product.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryDto {
+    id: i64,
+    name: String,
+}
+
+/// A product found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductDto {
+    id: i64,
+    title: String,
+    description: Option<String>,
+    /// Decimal string with two places.
+    #[schema(example = "4.20")]
+    price: String,
+    category: CategoryDto,
+    #[schema(example = "2026-11-24T16:20:05.123Z")]
+    created_at: String,
+    /// Units in the searched store; present only when `store_id` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quantity: Option<u32>,
+}
+
+impl From<ProductHit> for ProductDto {
+    fn from(hit: ProductHit) -> Self {
+        ProductDto {
+            id: hit.id.get(),
+            title: hit.title,
+            description: hit.description,
+            price: money(hit.price),
+            category: CategoryDto {
+                id: hit.category_id.get(),
+                name: hit.category_name,
+            },
+            created_at: timestamp(hit.created_at),
+            quantity: hit.quantity,
+        }
+    }
+}
+
+fn decimal(name: &str, raw: Option<&str>) -> Result<Option<Decimal>, ApiError> {
+    raw.map(|raw| {
+        Decimal::from_str(raw.trim()).map_err(|_| ApiError::bad_field(name, "must be a decimal number"))
+    })
+    .transpose()
+}
+
+fn boolean(name: &str, raw: Option<&str>) -> Result<Option<bool>, ApiError> {
+    match raw.map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(None),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(_) => Err(ApiError::bad_field(name, "must be true or false")),
+    }
+}
+
+/// Searches products with keywords, filters, sorting and pagination.
+#[utoipa::path(
+    get, path = "/api/search/products/", tag = "search",
+    params(SearchParams, PageParams),
+    responses(
+        (status = 200, body = Paginated<ProductDto>),
+        (status = 400, description = "A parameter of the wrong type", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown store_id", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn search_products(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let pairs = query_pairs(&req)?;
+    let request = SearchRequest {
+        q: param(&pairs, "q").map(String::from),
+        category: param(&pairs, "category").map(String::from),
+        min_price: decimal("min_price", param(&pairs, "min_price"))?,
+        max_price: decimal("max_price", param(&pairs, "max_price"))?,
+        store_id: query_int("store_id", param(&pairs, "store_id"))?,
+        in_stock: boolean("in_stock", param(&pairs, "in_stock"))?,
+        sort: param(&pairs, "sort").map(String::from),
+    };
+    let page = page_request(&pairs, 20)?;
+    let result =
+        search::search_products(state.stores.as_ref(), state.search.as_ref(), &request, page).await?;
+    Ok(HttpResponse::Ok().json(Paginated::new(
+        result,
+        "/api/search/products/",
+        &pairs,
+        ProductDto::from,
+    )))
+}
+
+/// Title suggestions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Suggestions {
+    /// At most 10 distinct titles: those starting with `q` first, then those containing it;
+    /// shorter first, then alphabetical.
+    #[schema(example = json!(["Green Tea", "Green Tea Latte", "Jasmine Green Tea"]))]
+    suggestions: Vec<String>,
+}
+
+/// Query of the suggest endpoint.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents the parameter
+pub struct SuggestParams {
+    /// At least 3 characters after trimming.
+    #[param(min_length = 3)]
+    q: String,
+}
+
+/// Autocomplete: product titles for a partial query.
+#[utoipa::path(
+    get, path = "/api/search/suggest/", tag = "search",
+    params(SuggestParams),
+    responses(
+        (status = 200, body = Suggestions),
+        (status = 422, description = "q shorter than 3 characters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn suggest(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let pairs = query_pairs(&req)?;
+    let suggestions = search::suggest_titles(state.search.as_ref(), param(&pairs, "q")).await?;
+    Ok(HttpResponse::Ok().json(Suggestions { suggestions }))
+}
