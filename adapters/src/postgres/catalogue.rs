@@ -35,6 +35,7 @@ impl CatalogueLoader for Postgres {
         let mut load = PgCatalogueLoad {
             conn,
             deferred_foreign_keys: Vec::new(),
+            deferred_indexes: Vec::new(),
         };
         match load.prepare(reset).await {
             Ok(()) => Ok(Box::new(load)),
@@ -53,6 +54,16 @@ struct PgCatalogueLoad {
     conn: Object<AsyncPgConnection>,
     /// `(table, constraint name, definition)` of the foreign keys dropped for the load.
     deferred_foreign_keys: Vec<(String, String, String)>,
+    /// `CREATE INDEX` statements of the secondary indexes dropped for the load.
+    deferred_indexes: Vec<String>,
+}
+
+#[derive(QueryableByName)]
+struct SecondaryIndex {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    definition: String,
 }
 
 #[derive(QueryableByName)]
@@ -78,7 +89,7 @@ impl PgCatalogueLoad {
         // Two seeders at once would both see an empty catalogue: the second waits here.
         self.exec("SELECT pg_advisory_xact_lock(727275)").await?;
         // Building indexes and checking keys of big batches goes faster with more memory.
-        self.exec("SET LOCAL maintenance_work_mem = '256MB'").await?;
+        self.exec("SET LOCAL maintenance_work_mem = '512MB'").await?;
         if reset {
             // CASCADE also empties every table that refers to the catalogue (orders, …).
             self.exec("TRUNCATE categories, products, stores RESTART IDENTITY CASCADE")
@@ -86,7 +97,30 @@ impl PgCatalogueLoad {
         } else {
             self.refuse_non_empty().await?;
         }
-        self.defer_foreign_keys().await
+        self.defer_foreign_keys().await?;
+        self.defer_secondary_indexes().await
+    }
+
+    /// Likewise, building an index once over all rows beats updating it row by row (the GIN
+    /// indexes of search most of all). Indexes that back a constraint (primary keys, UNIQUE)
+    /// stay: they are the rules the load must obey as it goes.
+    async fn defer_secondary_indexes(&mut self) -> Result<()> {
+        let indexes: Vec<SecondaryIndex> = diesel::sql_query(
+            "SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+             FROM pg_index i
+             WHERE i.indrelid = ANY($1::regclass[])
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+             ORDER BY 1",
+        )
+        .bind::<Array<Text>, _>(BULK_TABLES.to_vec())
+        .load(&mut *self.conn)
+        .await
+        .map_err(db_error)?;
+        for index in &indexes {
+            self.exec(&format!("DROP INDEX {}", index.name)).await?;
+        }
+        self.deferred_indexes = indexes.into_iter().map(|i| i.definition).collect();
+        Ok(())
     }
 
     /// Row-by-row foreign key checks cost three quarters of the insert time of a big load
@@ -206,6 +240,9 @@ impl CatalogueLoad for PgCatalogueLoad {
     }
 
     async fn commit(&mut self) -> Result<()> {
+        for definition in std::mem::take(&mut self.deferred_indexes) {
+            self.exec(&definition).await?;
+        }
         self.restore_foreign_keys().await?;
         // Ids were chosen by the load: move the identity sequences past them.
         for table in ["categories", "products", "stores"] {
@@ -217,8 +254,10 @@ impl CatalogueLoad for PgCatalogueLoad {
         AnsiTransactionManager::commit_transaction(&mut *self.conn)
             .await
             .map_err(db_error)?;
-        // Fresh statistics, so the planner knows the tables are no longer empty.
-        self.exec("ANALYZE categories, products, stores, inventory").await
+        // Fresh statistics, so the planner knows the tables are no longer empty, and a set
+        // visibility map, so index-only scans (suggest) need not visit the heap.
+        self.exec("VACUUM (ANALYZE) categories, products, stores, inventory")
+            .await
     }
 
     async fn rollback(&mut self) -> Result<()> {

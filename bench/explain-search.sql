@@ -1,0 +1,37 @@
+-- EXPLAIN ANALYZE of the main search and suggest queries, as adapters/src/postgres/search.rs
+-- builds them (parameters inlined). Run by scripts/bench-search against the bench database.
+\echo '== search: q=green tea (relevance), count + page'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT count(*) FROM products p JOIN categories c ON c.id = p.category_id
+WHERE true AND (false OR p.search_vector @@ to_tsquery('english', '''green'':* & ''tea'':*')
+                OR lower(p.title) LIKE '%green tea%');
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT p.id, p.title, p.description, p.price, p.category_id, c.name, p.created_at
+FROM products p JOIN categories c ON c.id = p.category_id
+WHERE true AND (false OR p.search_vector @@ to_tsquery('english', '''green'':* & ''tea'':*')
+                OR lower(p.title) LIKE '%green tea%')
+ORDER BY (0::real + ts_rank(p.search_vector, to_tsquery('english', '''green'':* & ''tea'':*'))
+          + CASE WHEN lower(p.title) LIKE '%green tea%' THEN 1 ELSE 0 END) DESC, p.id
+LIMIT 20 OFFSET 0;
+\echo '== search: store_id=5, in_stock, sort=price'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT p.id, p.title, p.price, i.quantity FROM products p JOIN categories c ON c.id = p.category_id
+JOIN inventory i ON i.product_id = p.id AND i.store_id = 5
+WHERE true AND i.quantity > 0 ORDER BY p.price, p.id LIMIT 20 OFFSET 0;
+\echo '== suggest: prefix group for "gre"'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT hit.title FROM generate_series(3, (SELECT coalesce(max(length(title)), 0) FROM products)) AS len
+CROSS JOIN LATERAL (
+    SELECT DISTINCT ON (lower(p.title) COLLATE "C") p.title, lower(p.title) COLLATE "C" AS key
+    FROM products p
+    WHERE length(p.title) = len
+      AND lower(p.title) COLLATE "C" >= 'gre' AND lower(p.title) COLLATE "C" < 'gre' || chr(1114111)
+      AND lower(p.title) COLLATE "C" LIKE 'gre%'
+    ORDER BY lower(p.title) COLLATE "C" LIMIT 10
+) hit ORDER BY len, hit.key LIMIT 10;
+\echo '== suggest: contains group for "tea"'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT DISTINCT ON (length(p.title), lower(p.title) COLLATE "C") p.title
+FROM products p
+WHERE lower(p.title) LIKE '%tea%' AND lower(p.title) NOT LIKE 'tea%'
+ORDER BY length(p.title), lower(p.title) COLLATE "C" LIMIT 10;
