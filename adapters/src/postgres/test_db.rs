@@ -3,7 +3,7 @@
 //!
 //! The template is named after a hash of `migrations/`, built once under an advisory lock by
 //! whichever test process gets there first, and reused by every later run until a migration
-//! changes. `CREATE DATABASE … TEMPLATE` was measured against a schema per test: see README.
+//! changes. (Not yet measured against crates.io's schema-per-test alternative.)
 
 use std::error::Error as StdError;
 use std::sync::atomic::{AtomicU32, Ordering};

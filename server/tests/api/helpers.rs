@@ -69,6 +69,16 @@ impl TestApp {
             .expect("POST /orders/")
     }
 
+    /// GET with query parameters encoded by the client (for values with any content).
+    pub async fn get_with(&self, path: &str, query: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .query(query)
+            .send()
+            .await
+            .expect("GET")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("GET")
     }

@@ -230,21 +230,9 @@ async fn hostile_queries_never_fail() {
         "a",
     ];
     for q in hostile {
-        let response = app
-            .client
-            .get(app.url("/api/search/products/"))
-            .query(&[("q", q)])
-            .send()
-            .await
-            .unwrap();
+        let response = app.get_with("/api/search/products/", &[("q", q)]).await;
         assert_eq!(response.status(), 200, "q={q:?}");
-        let suggest = app
-            .client
-            .get(app.url("/api/search/suggest/"))
-            .query(&[("q", q)])
-            .send()
-            .await
-            .unwrap();
+        let suggest = app.get_with("/api/search/suggest/", &[("q", q)]).await;
         assert!(
             suggest.status() == 200 || suggest.status() == 422,
             "suggest q={q:?}: {}",
@@ -252,12 +240,8 @@ async fn hostile_queries_never_fail() {
         );
     }
     let response = app
-        .client
-        .get(app.url("/api/search/products/"))
-        .query(&[("q", long.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .get_with("/api/search/products/", &[("q", long.as_str())])
+        .await;
     assert_eq!(response.status(), 422);
     assert_eq!(problem_fields(&response.json().await.unwrap()), ["q"]);
     assert_eq!(app.db.scalar("SELECT count(*) AS n FROM products").await, 8);
@@ -266,13 +250,7 @@ async fn hostile_queries_never_fail() {
 }
 
 async fn suggest(app: &TestApp, q: &str) -> Vec<String> {
-    let response = app
-        .client
-        .get(app.url("/api/search/suggest/"))
-        .query(&[("q", q)])
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_with("/api/search/suggest/", &[("q", q)]).await;
     assert_eq!(response.status(), 200, "q={q}");
     let body: Value = response.json().await.unwrap();
     body["suggestions"]
