@@ -58,42 +58,68 @@ fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-/// A prefix `to_tsquery` from plain words (letters and digits only, so nothing in them can be
-/// read as an operator): `'choc':* & 'dark':*` — "choc" also finds "chocolate".
-fn prefix_tsquery(words: &[String]) -> Option<String> {
-    (!words.is_empty()).then(|| {
-        words
-            .iter()
-            .map(|w| format!("'{w}':*"))
-            .collect::<Vec<_>>()
-            .join(" & ")
-    })
-}
-
 /// Substring matching on titles needs three characters: below that trigrams cannot use the index.
 const MIN_SUBSTRING_CHARS: usize = 3;
 
-/// Appends the joins and WHERE clause shared by the count and the page query.
-fn filtered<'a>(mut sql: Sql<'a>, search: &'a ProductSearch) -> Sql<'a> {
+/// What `q` becomes in SQL, computed once per request for both the filter and the rank.
+struct TextMatch {
+    /// A prefix `to_tsquery` from plain words (letters and digits only, so nothing in them can
+    /// be read as an operator): `'choc':* & 'dark':*` — "choc" also finds "chocolate".
+    tsquery: Option<String>,
+    /// `%q%` with LIKE wildcards escaped, when `q` is long enough for the trigram index.
+    title_pattern: Option<String>,
+}
+
+impl TextMatch {
+    fn new(search: &ProductSearch) -> Option<Self> {
+        let text = search.text.as_ref()?;
+        let words = text.words();
+        let tsquery = (!words.is_empty()).then(|| {
+            words
+                .iter()
+                .map(|w| format!("'{w}':*"))
+                .collect::<Vec<_>>()
+                .join(" & ")
+        });
+        let title_pattern = (text.phrase().chars().count() >= MIN_SUBSTRING_CHARS)
+            .then(|| format!("%{}%", like_escape(text.phrase())));
+        Some(Self {
+            tsquery,
+            title_pattern,
+        })
+    }
+}
+
+/// Appends the joins and WHERE clause shared by the count and the page query to
+/// `... FROM products p`. Categories are joined when the page needs their names or the filter
+/// names a category; the count of an id-filtered search does without.
+fn filtered<'a>(
+    mut sql: Sql<'a>,
+    search: &'a ProductSearch,
+    text: Option<&TextMatch>,
+    with_categories: bool,
+) -> Sql<'a> {
+    if with_categories || matches!(search.category, Some(CategoryFilter::Name(_))) {
+        sql = sql.push(" JOIN categories c ON c.id = p.category_id");
+    }
     if let Some(store_id) = search.store_id {
         sql = sql
             .push(" JOIN inventory i ON i.product_id = p.id AND i.store_id = ")
             .param::<BigInt, _>(store_id.get());
     }
     sql = sql.push(" WHERE true");
-    if let Some(text) = &search.text {
-        let tsquery = prefix_tsquery(text.words());
-        let substring = text.phrase().chars().count() >= MIN_SUBSTRING_CHARS;
+    if let Some(text) = text {
         sql = sql.push(" AND (false");
-        if let Some(tsquery) = tsquery {
+        if let Some(tsquery) = &text.tsquery {
             sql = sql
                 .push(" OR p.search_vector @@ to_tsquery('english', ")
-                .param::<Text, _>(tsquery)
+                .param::<Text, _>(tsquery.clone())
                 .push(")");
         }
-        if substring {
-            let pattern = format!("%{}%", like_escape(text.phrase()));
-            sql = sql.push(" OR lower(p.title) LIKE ").param::<Text, _>(pattern);
+        if let Some(pattern) = &text.title_pattern {
+            sql = sql
+                .push(" OR lower(p.title) LIKE ")
+                .param::<Text, _>(pattern.clone());
         }
         sql = sql.push(")");
     }
@@ -136,23 +162,22 @@ fn filtered<'a>(mut sql: Sql<'a>, search: &'a ProductSearch) -> Sql<'a> {
 
 /// Relevance: the full-text rank (title matches weigh most), plus 1 when the title contains the
 /// typed text literally, so a title match always beats a description-only match.
-fn rank<'a>(mut sql: Sql<'a>, search: &'a ProductSearch) -> Sql<'a> {
+fn rank<'a>(mut sql: Sql<'a>, text: Option<&TextMatch>) -> Sql<'a> {
     // `0::real`, not `0`: a bare integer in ORDER BY would name a column position.
-    let Some(text) = &search.text else {
+    let Some(text) = text else {
         return sql.push("0::real");
     };
     sql = sql.push("(0::real");
-    if let Some(tsquery) = prefix_tsquery(text.words()) {
+    if let Some(tsquery) = &text.tsquery {
         sql = sql
             .push(" + ts_rank(p.search_vector, to_tsquery('english', ")
-            .param::<Text, _>(tsquery)
+            .param::<Text, _>(tsquery.clone())
             .push("))");
     }
-    if text.phrase().chars().count() >= MIN_SUBSTRING_CHARS {
-        let pattern = format!("%{}%", like_escape(text.phrase()));
+    if let Some(pattern) = &text.title_pattern {
         sql = sql
             .push(" + CASE WHEN lower(p.title) LIKE ")
-            .param::<Text, _>(pattern)
+            .param::<Text, _>(pattern.clone())
             .push(" THEN 1 ELSE 0 END");
     }
     sql.push(")")
@@ -195,9 +220,12 @@ impl CatalogSearch for Postgres {
     /// Two queries: the count, and the page.
     async fn search(&self, search: &ProductSearch) -> Result<Page<ProductHit>> {
         let mut conn = self.conn().await?;
+        let text = TextMatch::new(search);
         let count_sql = filtered(
-            Sql::new("SELECT count(*) AS n FROM products p JOIN categories c ON c.id = p.category_id"),
+            Sql::new("SELECT count(*) AS n FROM products p"),
             search,
+            text.as_ref(),
+            false,
         );
         let counted: Count = count_sql.query.get_result(&mut *conn).await.map_err(db_error)?;
 
@@ -209,11 +237,11 @@ impl CatalogSearch for Postgres {
         let select = format!(
             "SELECT p.id, p.title, p.description, p.price, p.category_id, c.name AS category_name,
                     p.created_at, {quantity} AS quantity
-             FROM products p JOIN categories c ON c.id = p.category_id"
+             FROM products p"
         );
-        let mut sql = filtered(Sql::new(&select), search).push(" ORDER BY ");
+        let mut sql = filtered(Sql::new(&select), search, text.as_ref(), true).push(" ORDER BY ");
         sql = match search.sort {
-            SearchSort::Relevance => rank(sql, search).push(" DESC, p.id"),
+            SearchSort::Relevance => rank(sql, text.as_ref()).push(" DESC, p.id"),
             SearchSort::PriceAscending => sql.push("p.price, p.id"),
             SearchSort::PriceDescending => sql.push("p.price DESC, p.id"),
             SearchSort::Newest => sql.push("p.created_at DESC, p.id"),
