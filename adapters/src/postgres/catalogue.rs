@@ -98,7 +98,12 @@ impl PgCatalogueLoad {
             self.refuse_non_empty().await?;
         }
         self.defer_foreign_keys().await?;
-        self.defer_secondary_indexes().await
+        self.defer_secondary_indexes().await?;
+        // Triggers keep out_of_stock_products exact row by row; over millions of rows one
+        // rebuild at the end is far cheaper (`rebuild_out_of_stock_products`, migration 4).
+        self.exec("ALTER TABLE inventory DISABLE TRIGGER USER").await?;
+        self.exec("ALTER TABLE products DISABLE TRIGGER products_out_of_stock_insert")
+            .await
     }
 
     /// Likewise, building an index once over all rows beats updating it row by row (the GIN
@@ -240,6 +245,10 @@ impl CatalogueLoad for PgCatalogueLoad {
     }
 
     async fn commit(&mut self) -> Result<()> {
+        self.exec("ALTER TABLE inventory ENABLE TRIGGER USER").await?;
+        self.exec("ALTER TABLE products ENABLE TRIGGER products_out_of_stock_insert")
+            .await?;
+        self.exec("SELECT rebuild_out_of_stock_products()").await?;
         for definition in std::mem::take(&mut self.deferred_indexes) {
             self.exec(&definition).await?;
         }

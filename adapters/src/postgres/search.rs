@@ -146,14 +146,13 @@ fn filtered<'a>(
     match (search.in_stock, search.store_id.is_some()) {
         (Some(true), true) => sql = sql.push(" AND i.quantity > 0"),
         (Some(false), true) => sql = sql.push(" AND i.quantity = 0"),
+        // out_of_stock_products is kept exact by triggers on inventory (migration 4).
         (Some(true), false) => {
-            sql = sql
-                .push(" AND EXISTS (SELECT 1 FROM inventory s WHERE s.product_id = p.id AND s.quantity > 0)")
+            sql =
+                sql.push(" AND NOT EXISTS (SELECT 1 FROM out_of_stock_products o WHERE o.product_id = p.id)")
         }
         (Some(false), false) => {
-            sql = sql.push(
-                " AND NOT EXISTS (SELECT 1 FROM inventory s WHERE s.product_id = p.id AND s.quantity > 0)",
-            )
+            sql = sql.push(" AND EXISTS (SELECT 1 FROM out_of_stock_products o WHERE o.product_id = p.id)")
         }
         (None, _) => {}
     }

@@ -315,3 +315,35 @@ async fn suggest_needs_three_characters() {
         assert_eq!(problem_fields(&response.json().await.unwrap()), ["q"]);
     }
 }
+
+#[tokio::test]
+async fn in_stock_anywhere_follows_orders_and_inventory_changes() {
+    let app = search_app().await;
+    // Product 2 has 7 units, all in store 2: selling them makes it out of stock everywhere.
+    let order = serde_json::json!({"store_id": 2, "items": [{"product_id": 2, "quantity_requested": 7}]});
+    assert_eq!(app.post_order(order).await.status(), 201);
+    assert_eq!(sorted(ids(&search(&app, "in_stock=true").await)), [1, 6]);
+    assert_eq!(
+        sorted(ids(&search(&app, "in_stock=false").await)),
+        [2, 3, 4, 5, 7, 8]
+    );
+
+    // Restocking in any store, a new row, or removing the last stocked row all count.
+    app.db
+        .run_sql("UPDATE inventory SET quantity = 3 WHERE store_id = 1 AND product_id = 4")
+        .await;
+    app.db
+        .run_sql("INSERT INTO inventory (store_id, product_id, quantity) VALUES (2, 8, 1)")
+        .await;
+    app.db
+        .run_sql("DELETE FROM inventory WHERE store_id = 1 AND product_id = 6")
+        .await;
+    assert_eq!(sorted(ids(&search(&app, "in_stock=true").await)), [1, 4, 8]);
+    assert_eq!(search(&app, "in_stock=false").await["count"], 5);
+
+    // A new product starts out of stock.
+    app.db
+        .run_sql("INSERT INTO products (id, title, price, category_id) VALUES (50, 'New Thing', 1, 1)")
+        .await;
+    assert!(ids(&search(&app, "in_stock=false").await).contains(&50));
+}

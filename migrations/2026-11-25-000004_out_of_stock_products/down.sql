@@ -1,0 +1,9 @@
+DROP TRIGGER products_out_of_stock_insert ON products;
+DROP FUNCTION products_start_out_of_stock();
+DROP TRIGGER inventory_out_of_stock_delete ON inventory;
+DROP TRIGGER inventory_out_of_stock_update ON inventory;
+DROP TRIGGER inventory_out_of_stock_insert ON inventory;
+DROP FUNCTION inventory_refresh_out_of_stock();
+DROP FUNCTION rebuild_out_of_stock_products();
+DROP FUNCTION refresh_out_of_stock(BIGINT[]);
+DROP TABLE out_of_stock_products;
