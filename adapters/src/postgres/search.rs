@@ -151,8 +151,10 @@ fn filtered<'a>(
             sql =
                 sql.push(" AND NOT EXISTS (SELECT 1 FROM out_of_stock_products o WHERE o.product_id = p.id)")
         }
+        // The set is small: make it the driving side (an id list probed through the primary
+        // key). As a semi-join the planner walked a whole sort index looking for its rows.
         (Some(false), false) => {
-            sql = sql.push(" AND EXISTS (SELECT 1 FROM out_of_stock_products o WHERE o.product_id = p.id)")
+            sql = sql.push(" AND p.id = ANY (ARRAY(SELECT product_id FROM out_of_stock_products))")
         }
         (None, _) => {}
     }
