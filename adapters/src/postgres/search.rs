@@ -62,15 +62,32 @@ fn like_escape(text: &str) -> String {
 const MIN_SUBSTRING_CHARS: usize = 3;
 
 /// What `q` becomes in SQL, computed once per request for both the filter and the rank.
+///
+/// Full-text matching comes first. Substring matching on titles (trigram index) is the
+/// fallback for what full-text misses — a fragment from inside a word, "olate" — and runs only
+/// when full-text finds nothing: OR-ing both on every search cost a second index scan and a
+/// recheck of every match (measured: `q=choc`, 65,000 matches, count 52 ms alone, 94 ms OR-ed).
+#[derive(Clone)]
 struct TextMatch {
     /// A prefix `to_tsquery` from plain words (letters and digits only, so nothing in them can
     /// be read as an operator): `'choc':* & 'dark':*` — "choc" also finds "chocolate".
     tsquery: Option<String>,
     /// `%q%` with LIKE wildcards escaped, when `q` is long enough for the trigram index.
     title_pattern: Option<String>,
+    /// Whether this pass matches titles by substring instead of by full-text.
+    by_substring: bool,
 }
 
 impl TextMatch {
+    /// The substring pass to run when the full-text pass found nothing.
+    fn fallback(&self) -> Option<Self> {
+        (!self.by_substring && self.title_pattern.is_some()).then(|| Self {
+            tsquery: None,
+            title_pattern: self.title_pattern.clone(),
+            by_substring: true,
+        })
+    }
+
     fn new(search: &ProductSearch) -> Option<Self> {
         let text = search.text.as_ref()?;
         let words = text.words();
@@ -84,6 +101,7 @@ impl TextMatch {
         let title_pattern = (text.phrase().chars().count() >= MIN_SUBSTRING_CHARS)
             .then(|| format!("%{}%", like_escape(text.phrase())));
         Some(Self {
+            by_substring: tsquery.is_none(),
             tsquery,
             title_pattern,
         })
@@ -109,19 +127,21 @@ fn filtered<'a>(
     }
     sql = sql.push(" WHERE true");
     if let Some(text) = text {
-        sql = sql.push(" AND (false");
-        if let Some(tsquery) = &text.tsquery {
-            sql = sql
-                .push(" OR p.search_vector @@ to_tsquery('english', ")
-                .param::<Text, _>(tsquery.clone())
-                .push(")");
+        match (&text.tsquery, &text.title_pattern, text.by_substring) {
+            (Some(tsquery), _, false) => {
+                sql = sql
+                    .push(" AND p.search_vector @@ to_tsquery('english', ")
+                    .param::<Text, _>(tsquery.clone())
+                    .push(")");
+            }
+            (_, Some(pattern), true) => {
+                sql = sql
+                    .push(" AND lower(p.title) LIKE ")
+                    .param::<Text, _>(pattern.clone());
+            }
+            // Nothing usable in q (punctuation, or under three characters of it): no match.
+            _ => sql = sql.push(" AND false"),
         }
-        if let Some(pattern) = &text.title_pattern {
-            sql = sql
-                .push(" OR lower(p.title) LIKE ")
-                .param::<Text, _>(pattern.clone());
-        }
-        sql = sql.push(")");
     }
     match &search.category {
         Some(CategoryFilter::Id(category)) => {
@@ -243,16 +263,17 @@ struct TitleRow {
     title: String,
 }
 
-#[async_trait]
-impl CatalogSearch for Postgres {
-    /// Two queries, the count and the page. When the pool has a spare connection they run at
-    /// the same time, so the request takes as long as the slower one rather than their sum.
-    async fn search(&self, search: &ProductSearch) -> Result<Page<ProductHit>> {
+impl Postgres {
+    /// The count and the page for one way of matching `q`. When the pool has a spare
+    /// connection they run at the same time: the pass takes as long as the slower query.
+    async fn search_pass(
+        &self,
+        search: &ProductSearch,
+        text: Option<&TextMatch>,
+    ) -> Result<(Count, Vec<HitRow>)> {
         let mut page_conn = self.conn().await?;
         let spare = self.spare_conn().await;
-        let text = TextMatch::new(search);
-        let count_sql = count_query(search, text.as_ref());
-
+        let count_sql = count_query(search, text);
         let quantity = if search.store_id.is_some() {
             "i.quantity"
         } else {
@@ -263,9 +284,9 @@ impl CatalogSearch for Postgres {
                     p.created_at, {quantity} AS quantity
              FROM products p"
         );
-        let mut sql = filtered(Sql::new(&select), search, text.as_ref(), true).push(" ORDER BY ");
+        let mut sql = filtered(Sql::new(&select), search, text, true).push(" ORDER BY ");
         sql = match search.sort {
-            SearchSort::Relevance => rank(sql, text.as_ref()).push(" DESC, p.id"),
+            SearchSort::Relevance => rank(sql, text).push(" DESC, p.id"),
             SearchSort::PriceAscending => sql.push("p.price, p.id"),
             SearchSort::PriceDescending => sql.push("p.price DESC, p.id"),
             SearchSort::Newest => sql.push("p.created_at DESC, p.id"),
@@ -275,7 +296,7 @@ impl CatalogSearch for Postgres {
             .param::<BigInt, _>(search.page.limit())
             .push(" OFFSET ")
             .param::<BigInt, _>(search.page.offset());
-        let (counted, rows) = match spare {
+        match spare {
             Some(mut count_conn) => tokio::try_join!(
                 async {
                     count_sql
@@ -285,22 +306,37 @@ impl CatalogSearch for Postgres {
                         .map_err(db_error)
                 },
                 async { sql.query.load::<HitRow>(&mut *page_conn).await.map_err(db_error) },
-            )?,
+            ),
             None => {
                 let counted = count_sql
                     .query
                     .get_result::<Count>(&mut *page_conn)
                     .await
                     .map_err(db_error)?;
-                (
+                Ok((
                     counted,
                     sql.query
                         .load::<HitRow>(&mut *page_conn)
                         .await
                         .map_err(db_error)?,
-                )
+                ))
             }
-        };
+        }
+    }
+}
+
+#[async_trait]
+impl CatalogSearch for Postgres {
+    /// Two queries, the count and the page (two more when full-text finds nothing and the
+    /// substring fallback runs).
+    async fn search(&self, search: &ProductSearch) -> Result<Page<ProductHit>> {
+        let text = TextMatch::new(search);
+        let (mut counted, mut rows) = self.search_pass(search, text.as_ref()).await?;
+        if counted.n == 0 {
+            if let Some(fallback) = text.as_ref().and_then(TextMatch::fallback) {
+                (counted, rows) = self.search_pass(search, Some(&fallback)).await?;
+            }
+        }
         let items = rows
             .into_iter()
             .map(|r| {
