@@ -1,18 +1,24 @@
 -- EXPLAIN ANALYZE of the main search and suggest queries, as adapters/src/postgres/search.rs
 -- builds them (parameters inlined). Run by scripts/bench-search against the bench database.
-\echo '== search: q=green tea (relevance), count + page'
+\echo '== search: q=green tea (relevance), count + page (full-text; trigram only as fallback)'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT count(*) FROM products p
-WHERE true AND (false OR p.search_vector @@ to_tsquery('english', '''green'':* & ''tea'':*')
-                OR lower(p.title) LIKE '%green tea%');
+WHERE true AND p.search_vector @@ to_tsquery('english', '''green'':* & ''tea'':*');
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT p.id, p.title, p.description, p.price, p.category_id, c.name, p.created_at
 FROM products p JOIN categories c ON c.id = p.category_id
-WHERE true AND (false OR p.search_vector @@ to_tsquery('english', '''green'':* & ''tea'':*')
-                OR lower(p.title) LIKE '%green tea%')
+WHERE true AND p.search_vector @@ to_tsquery('english', '''green'':* & ''tea'':*')
 ORDER BY (0::real + ts_rank(p.search_vector, to_tsquery('english', '''green'':* & ''tea'':*'))
           + CASE WHEN lower(p.title) LIKE '%green tea%' THEN 1 ELSE 0 END) DESC, p.id
 LIMIT 20 OFFSET 0;
+\echo '== search fallback: q=olate (no word starts so), trigram substring'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT count(*) FROM products p WHERE true AND lower(p.title) LIKE '%olate%';
+\echo '== search: in_stock=false without store (out_of_stock_products)'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT p.id FROM products p JOIN categories c ON c.id = p.category_id
+WHERE true AND p.id = ANY (ARRAY(SELECT product_id FROM out_of_stock_products))
+ORDER BY p.price DESC, p.id LIMIT 20;
 \echo '== search: store_id=5, in_stock, sort=price'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT p.id, p.title, p.price, i.quantity FROM products p JOIN categories c ON c.id = p.category_id
