@@ -24,20 +24,17 @@ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT p.id, p.title, p.price, i.quantity FROM products p JOIN categories c ON c.id = p.category_id
 JOIN inventory i ON i.product_id = p.id AND i.store_id = 5
 WHERE true AND i.quantity > 0 ORDER BY p.price, p.id LIMIT 20 OFFSET 0;
-\echo '== suggest: prefix group for "gre"'
+\echo '== suggest: prefix group for "gre" (product_titles)'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
-SELECT hit.title FROM generate_series(3, (SELECT coalesce(max(length(title)), 0) FROM products)) AS len
+SELECT hit.title FROM generate_series(3, (SELECT coalesce(max(title_length), 0) FROM product_titles)) AS len
 CROSS JOIN LATERAL (
-    SELECT DISTINCT ON (lower(p.title) COLLATE "C") p.title, lower(p.title) COLLATE "C" AS key
-    FROM products p
-    WHERE length(p.title) = len
-      AND lower(p.title) COLLATE "C" >= 'gre' AND lower(p.title) COLLATE "C" < 'gre' || chr(1114111)
-      AND lower(p.title) COLLATE "C" LIKE 'gre%'
-    ORDER BY lower(p.title) COLLATE "C" LIMIT 10
-) hit ORDER BY len, hit.key LIMIT 10;
-\echo '== suggest: contains group for "tea"'
+    SELECT t.title, t.title_key FROM product_titles t
+    WHERE t.title_length = len AND t.title_key >= 'gre' AND t.title_key < 'gre' || chr(1114111)
+      AND t.title_key LIKE 'gre%'
+    ORDER BY t.title_key LIMIT 10
+) hit ORDER BY len, hit.title_key LIMIT 10;
+\echo '== suggest: contains group for "cho" (product_titles)'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
-SELECT DISTINCT ON (length(p.title), lower(p.title) COLLATE "C") p.title
-FROM products p
-WHERE lower(p.title) LIKE '%tea%' AND lower(p.title) NOT LIKE 'tea%'
-ORDER BY length(p.title), lower(p.title) COLLATE "C" LIMIT 10;
+SELECT t.title FROM product_titles t
+WHERE t.title_key LIKE '%cho%' AND t.title_key NOT LIKE 'cho%'
+ORDER BY t.title_length, t.title_key LIMIT 10;

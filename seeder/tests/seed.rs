@@ -64,6 +64,31 @@ async fn default_sizes_meet_the_minimums() {
             .await
             > 12
     );
+    // Tables derived by triggers (switched off during the load) were rebuilt exactly.
+    let titles = db.scalar("SELECT count(*) AS n FROM product_titles").await;
+    assert_eq!(
+        titles,
+        db.scalar("SELECT count(DISTINCT lower(title)) AS n FROM products")
+            .await
+    );
+    let out_of_stock = db.scalar("SELECT count(*) AS n FROM out_of_stock_products").await;
+    let expected = db
+        .scalar("SELECT count(*) AS n FROM products p WHERE NOT EXISTS (SELECT 1 FROM inventory i WHERE i.product_id = p.id AND i.quantity > 0)")
+        .await;
+    assert_eq!(out_of_stock, expected);
+    assert!(out_of_stock > 0);
+    // The triggers are back on: a new product is out of stock and has its title listed.
+    db.run_sql("INSERT INTO products (title, price, category_id) VALUES ('Brand New Widget', 1, 1)")
+        .await;
+    assert_eq!(
+        db.scalar("SELECT count(*) AS n FROM product_titles WHERE title = 'Brand New Widget'")
+            .await,
+        1
+    );
+    assert_eq!(
+        db.scalar("SELECT count(*) AS n FROM out_of_stock_products").await,
+        out_of_stock + 1
+    );
     // Ids continue after the seeded ones.
     db.run_sql("INSERT INTO categories (name) VALUES ('After seeding')")
         .await;

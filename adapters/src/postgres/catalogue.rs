@@ -48,7 +48,21 @@ impl CatalogueLoader for Postgres {
 }
 
 /// Tables whose foreign keys are checked once at the end of a load instead of row by row.
-const BULK_TABLES: [&str; 2] = ["products", "inventory"];
+const BULK_TABLES: [&str; 3] = ["products", "inventory", "product_titles"];
+
+/// Triggers that keep derived tables current, switched off for a bulk load …
+const DERIVED_TABLE_TRIGGERS: [(&str, &str); 7] = [
+    ("inventory", "inventory_out_of_stock_insert"),
+    ("inventory", "inventory_out_of_stock_update"),
+    ("inventory", "inventory_out_of_stock_delete"),
+    ("products", "products_out_of_stock_insert"),
+    ("products", "products_titles_insert"),
+    ("products", "products_titles_update"),
+    ("products", "products_titles_delete"),
+];
+
+/// … and the functions (migrations 4 and 5) that rebuild those tables once at its end.
+const DERIVED_TABLE_REBUILDS: [&str; 2] = ["rebuild_out_of_stock_products", "rebuild_product_titles"];
 
 struct PgCatalogueLoad {
     conn: Object<AsyncPgConnection>,
@@ -99,11 +113,13 @@ impl PgCatalogueLoad {
         }
         self.defer_foreign_keys().await?;
         self.defer_secondary_indexes().await?;
-        // Triggers keep out_of_stock_products exact row by row; over millions of rows one
-        // rebuild at the end is far cheaper (`rebuild_out_of_stock_products`, migration 4).
-        self.exec("ALTER TABLE inventory DISABLE TRIGGER USER").await?;
-        self.exec("ALTER TABLE products DISABLE TRIGGER products_out_of_stock_insert")
-            .await
+        // Triggers keep derived tables exact statement by statement; over millions of rows one
+        // rebuild at the end is far cheaper (DERIVED_TABLE_TRIGGERS, DERIVED_TABLE_REBUILDS).
+        for (table, trigger) in DERIVED_TABLE_TRIGGERS {
+            self.exec(&format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Likewise, building an index once over all rows beats updating it row by row (the GIN
@@ -245,10 +261,14 @@ impl CatalogueLoad for PgCatalogueLoad {
     }
 
     async fn commit(&mut self) -> Result<()> {
-        self.exec("ALTER TABLE inventory ENABLE TRIGGER USER").await?;
-        self.exec("ALTER TABLE products ENABLE TRIGGER products_out_of_stock_insert")
-            .await?;
-        self.exec("SELECT rebuild_out_of_stock_products()").await?;
+        for (table, trigger) in DERIVED_TABLE_TRIGGERS {
+            self.exec(&format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}"))
+                .await?;
+        }
+        // Before the deferred indexes are rebuilt, so the rebuilt rows are indexed once.
+        for rebuild in DERIVED_TABLE_REBUILDS {
+            self.exec(&format!("SELECT {rebuild}()")).await?;
+        }
         for definition in std::mem::take(&mut self.deferred_indexes) {
             self.exec(&definition).await?;
         }
@@ -265,8 +285,10 @@ impl CatalogueLoad for PgCatalogueLoad {
             .map_err(db_error)?;
         // Fresh statistics, so the planner knows the tables are no longer empty, and a set
         // visibility map, so index-only scans (suggest) need not visit the heap.
-        self.exec("VACUUM (ANALYZE) categories, products, stores, inventory")
-            .await
+        self.exec(
+            "VACUUM (ANALYZE) categories, products, stores, inventory, out_of_stock_products, product_titles",
+        )
+        .await
     }
 
     async fn rollback(&mut self) -> Result<()> {

@@ -365,23 +365,21 @@ impl CatalogSearch for Postgres {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let prefix = text.as_str();
         let prefix_pattern = format!("{}%", like_escape(prefix));
-        // Prefix group: for each title length, shortest first, one short index-only range
-        // scan of (length(title), lower(title) COLLATE "C") INCLUDE (title). The explicit byte
-        // range keeps the index usable in a generic prepared plan; LIKE keeps it exact.
+        // Both groups read product_titles (distinct titles, migration 5) through its index
+        // (title_length, title_key) INCLUDE (title): index-only scans, shortest first.
+        // Prefix group: one short range scan per title length. The explicit byte range keeps
+        // the index usable in a generic prepared plan; LIKE keeps it exact.
         let upper_bound = format!("{prefix}\u{10FFFF}");
         let mut titles: Vec<String> = diesel::sql_query(
-            r#"SELECT hit.title FROM generate_series($1::int, (SELECT coalesce(max(length(title)), 0) FROM products)) AS len
-               CROSS JOIN LATERAL (
-                   SELECT DISTINCT ON (lower(p.title) COLLATE "C") p.title, lower(p.title) COLLATE "C" AS key
-                   FROM products p
-                   WHERE length(p.title) = len
-                     AND lower(p.title) COLLATE "C" >= $2 AND lower(p.title) COLLATE "C" < $3
-                     AND lower(p.title) COLLATE "C" LIKE $4
-                   ORDER BY lower(p.title) COLLATE "C"
-                   LIMIT $5
-               ) hit
-               ORDER BY len, hit.key
-               LIMIT $5"#,
+            "SELECT hit.title FROM generate_series($1::int, (SELECT coalesce(max(title_length), 0) FROM product_titles)) AS len
+             CROSS JOIN LATERAL (
+                 SELECT t.title, t.title_key FROM product_titles t
+                 WHERE t.title_length = len AND t.title_key >= $2 AND t.title_key < $3 AND t.title_key LIKE $4
+                 ORDER BY t.title_key
+                 LIMIT $5
+             ) hit
+             ORDER BY len, hit.title_key
+             LIMIT $5",
         )
         .bind::<Integer, _>(i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX))
         .bind::<Text, _>(prefix)
@@ -396,15 +394,13 @@ impl CatalogSearch for Postgres {
         .collect();
         let missing = limit - titles.len() as i64;
         if missing > 0 {
-            // Contains group, in final order straight from the same index (shortest first) with
-            // the substring as a filter; when few titles match, the planner may prefer the
-            // trigram index on lower(title) and sort what it finds. Prefix matches are excluded.
+            // Contains group, in final order: an ordered index-only scan filtered by the
+            // substring, or the trigram index when the planner expects few matches.
             let rows: Vec<TitleRow> = diesel::sql_query(
-                r#"SELECT DISTINCT ON (length(p.title), lower(p.title) COLLATE "C") p.title
-                   FROM products p
-                   WHERE lower(p.title) LIKE $1 AND lower(p.title) NOT LIKE $2
-                   ORDER BY length(p.title), lower(p.title) COLLATE "C"
-                   LIMIT $3"#,
+                "SELECT t.title FROM product_titles t
+                 WHERE t.title_key LIKE $1 AND t.title_key NOT LIKE $2
+                 ORDER BY t.title_length, t.title_key
+                 LIMIT $3",
             )
             .bind::<Text, _>(format!("%{}%", like_escape(prefix)))
             .bind::<Text, _>(&prefix_pattern)

@@ -394,3 +394,38 @@ async fn concurrent_sell_outs_in_two_stores_leave_the_product_out_of_stock() {
     // And the API agrees: the fixture's own out-of-stock products (3, 4, 5, 7, 8) plus these.
     assert_eq!(search(&app, "in_stock=false").await["count"], 105);
 }
+
+#[tokio::test]
+async fn suggestions_follow_product_inserts_renames_and_deletes() {
+    let app = search_app().await;
+    app.db
+        .run_sql("UPDATE products SET title = 'Mint Drops' WHERE id = 8")
+        .await;
+    assert_eq!(
+        suggest(&app, "gre").await,
+        ["Green Tea", "Green Tea Latte", "Jasmine Green Tea"]
+    );
+    assert_eq!(suggest(&app, "mint").await, ["Mint Drops"]);
+
+    // Of titles equal but for case, the smallest in byte order stands for them all.
+    app.db
+        .run_sql("INSERT INTO products (id, title, price, category_id) VALUES (60, 'GREEN TEA', 1, 1)")
+        .await;
+    assert_eq!(
+        suggest(&app, "green tea").await,
+        ["GREEN TEA", "Green Tea Latte", "Jasmine Green Tea"]
+    );
+    app.db
+        .run_sql("DELETE FROM inventory WHERE product_id = 1; DELETE FROM products WHERE id IN (60, 1)")
+        .await;
+    assert_eq!(
+        suggest(&app, "green tea").await[0],
+        "green tea",
+        "product 7 still carries the title"
+    );
+    app.db.run_sql("DELETE FROM products WHERE id = 7").await;
+    assert_eq!(
+        suggest(&app, "green tea").await,
+        ["Green Tea Latte", "Jasmine Green Tea"]
+    );
+}
