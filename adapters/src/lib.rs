@@ -5,5 +5,6 @@
 //! Each adapter turns its library's failures into [`aforro_core::Error`] at the port
 //! boundary: connection trouble becomes `Unavailable`, anything else `Internal`.
 
+pub mod local_rate_limit;
 pub mod postgres;
 pub mod redis;

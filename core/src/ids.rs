@@ -4,8 +4,26 @@
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+        )]
+        // Decoding goes through `new`, so a stored or received zero is refused there too.
+        #[serde(try_from = "i64", into = "i64")]
         pub struct $name(i64);
+
+        impl TryFrom<i64> for $name {
+            type Error = String;
+
+            fn try_from(raw: i64) -> Result<Self, Self::Error> {
+                Self::new(raw).ok_or_else(|| format!("{raw} is not a positive id"))
+            }
+        }
+
+        impl From<$name> for i64 {
+            fn from(id: $name) -> i64 {
+                id.0
+            }
+        }
 
         impl $name {
             /// Returns the id when `raw` is positive.

@@ -8,12 +8,14 @@
 //! Every port has a [`mockall`](https://docs.rs/mockall) mock, compiled for this crate's tests
 //! and, with the `mock` feature, for other crates' tests (`MockOrderRepository`, …).
 
+pub mod cache;
 pub mod catalogue;
 pub mod error;
 pub mod ids;
 pub mod inventory;
 pub mod orders;
 pub mod pagination;
+pub mod rate_limit;
 pub mod search;
 pub mod stores;
 

@@ -8,15 +8,18 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::middleware::{NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use aforro_adapters::local_rate_limit::LocalRateLimiter;
 use aforro_adapters::postgres::{PoolSettings, Postgres};
 use aforro_adapters::redis::Redis;
+use aforro_core::cache::{Cache, NoCache};
 use aforro_core::inventory::InventoryRepository;
 use aforro_core::orders::OrderRepository;
+use aforro_core::rate_limit::{RateLimit, RateLimiter};
 use aforro_core::search::CatalogSearch;
 use aforro_core::stores::StoreRepository;
 use tracing_actix_web::TracingLogger;
 
-use crate::config::Settings;
+use crate::config::{Settings, TrustedProxies};
 use crate::openapi::openapi_json;
 use crate::problem::ApiError;
 use crate::routes::{health, inventory, orders, search};
@@ -31,6 +34,18 @@ pub struct AppState {
     pub inventory: Arc<dyn InventoryRepository>,
     /// Search port.
     pub search: Arc<dyn CatalogSearch>,
+    /// Response cache (Redis, or [`NoCache`] when disabled).
+    pub cache: Arc<dyn Cache>,
+    /// Lifetime of cache entries (a memory bound; invalidation is by version).
+    pub cache_ttl: Duration,
+    /// The rate limiter every process shares (Redis).
+    pub shared_limiter: Arc<dyn RateLimiter>,
+    /// This process's fallback while the shared limiter is down.
+    pub local_limiter: Arc<dyn RateLimiter>,
+    /// The suggest endpoint's limit per client.
+    pub suggest_limit: RateLimit,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
     /// Postgres, for `/readyz`.
     pub postgres: Postgres,
     /// Redis, for `/readyz`.
@@ -47,12 +62,26 @@ impl AppState {
                 ..PoolSettings::default()
             },
         )?;
-        let redis = Redis::connect(&settings.redis_url)?;
+        let redis = Redis::connect(&settings.redis_url, &settings.redis_key_prefix)?;
+        let cache: Arc<dyn Cache> = if settings.cache.cache_enabled {
+            Arc::new(redis.clone())
+        } else {
+            Arc::new(NoCache)
+        };
         Ok(Self {
             orders: Arc::new(postgres.clone()),
             stores: Arc::new(postgres.clone()),
             inventory: Arc::new(postgres.clone()),
             search: Arc::new(postgres.clone()),
+            cache,
+            cache_ttl: Duration::from_secs(settings.cache.cache_ttl_seconds),
+            shared_limiter: Arc::new(redis.clone()),
+            local_limiter: Arc::new(LocalRateLimiter::default()),
+            suggest_limit: RateLimit {
+                limit: settings.cache.suggest_rate_limit_per_minute,
+                window: Duration::from_secs(settings.cache.suggest_rate_limit_window_seconds),
+            },
+            trusted_proxies: settings.cache.trusted_proxies.clone(),
             postgres,
             redis,
         })

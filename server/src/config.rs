@@ -28,10 +28,56 @@ pub struct Settings {
     /// Redis connection URL.
     #[arg(long, env = "REDIS_URL", default_value = DEFAULT_REDIS_URL, hide_env_values = true)]
     pub redis_url: String,
+    /// Prefix of every Redis key, so several deployments can share one Redis.
+    #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "aforro")]
+    pub redis_key_prefix: String,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "HTTP_WORKERS")]
     pub http_workers: Option<usize>,
     /// Database settings.
     #[command(flatten)]
     pub database: DatabaseSettings,
+    /// Cache and rate-limit settings.
+    #[command(flatten)]
+    pub cache: CacheSettings,
+}
+
+/// Response caching and the suggest rate limit (both in Redis).
+#[derive(Debug, Clone, Args)]
+pub struct CacheSettings {
+    /// Cache inventory, search and suggest responses in Redis (`false` to measure without).
+    #[arg(long, env = "CACHE_ENABLED", default_value_t = true, action = clap::ArgAction::Set)]
+    pub cache_enabled: bool,
+    /// Lifetime of a cache entry, in seconds. Only a memory bound: entries are invalidated
+    /// exactly by version bumps, not by expiry.
+    #[arg(long, env = "CACHE_TTL_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub cache_ttl_seconds: u64,
+    /// Suggest requests allowed per client IP in each rolling window.
+    #[arg(long, env = "SUGGEST_RATE_LIMIT_PER_MINUTE", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub suggest_rate_limit_per_minute: u32,
+    /// Length of the rate-limit window, in seconds (60: "per minute").
+    #[arg(long, env = "SUGGEST_RATE_LIMIT_WINDOW_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub suggest_rate_limit_window_seconds: u64,
+    /// Comma-separated proxy addresses or CIDR ranges whose `X-Forwarded-For` is believed
+    /// (e.g. `10.0.0.0/8,127.0.0.1`). Empty: the socket peer is the client.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", value_parser = parse_proxies)]
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// Networks whose `X-Forwarded-For` header is believed.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Vec<ipnet::IpNet>);
+
+fn parse_proxies(raw: &str) -> Result<TrustedProxies, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("`{entry}` is not an IP address or CIDR range"))
+        })
+        .collect::<Result<_, _>>()
+        .map(TrustedProxies)
 }

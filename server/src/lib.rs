@@ -5,6 +5,7 @@
 //! this library so integration tests start the real app ([`app::Application`]).
 
 pub mod app;
+pub mod client_ip;
 pub mod config;
 pub mod extract;
 pub mod openapi;

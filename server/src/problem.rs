@@ -59,6 +59,9 @@ pub enum ApiError {
     /// A dependency the request needs is down (readiness).
     #[error("{0}")]
     Unavailable(String),
+    /// The client used up its rate limit; it may retry after this many seconds.
+    #[error("rate limit exceeded: retry after {0} s")]
+    TooManyRequests(u64),
 }
 
 impl ApiError {
@@ -115,6 +118,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -125,7 +129,13 @@ impl ResponseError for ApiError {
         } else {
             tracing::debug!(error = %self, "request refused");
         }
-        problem_response(status, self.detail(), self.fields())
+        let mut response = problem_response(status, self.detail(), self.fields());
+        if let ApiError::TooManyRequests(seconds) = self {
+            if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
     }
 }
 

@@ -1,17 +1,42 @@
-//! Redis adapter: a bb8 pool of multiplexed connections.
+//! Redis adapter: a bb8 pool of multiplexed connections, serving the cache port
+//! ([`cache`]), the shared rate limiter ([`rate_limit`]) and readiness.
 //!
-//! For now it serves readiness; the cache and rate-limit ports build on the same pool.
+//! Redis is an optimisation here, never a dependency a request must wait on: a short circuit
+//! breaker stops every request from paying a connect timeout while Redis is down, and the
+//! callers (core's read-through and rate-limit policy) fall back when an operation fails.
 
+mod breaker;
+pub mod cache;
+pub mod rate_limit;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aforro_core::{Error, Result};
-use bb8_redis::bb8::Pool;
+use bb8_redis::bb8::{Pool, PooledConnection};
 use bb8_redis::RedisConnectionManager;
+use redis::RedisError;
+
+use breaker::Breaker;
+
+/// How long one attempt to get a connection may take before the request goes on without Redis.
+const CONNECTION_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long Redis is considered down after a connection failure before it is tried again.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
 /// The Redis adapter: a shared pool, cheap to clone.
 #[derive(Clone)]
 pub struct Redis {
     pool: Pool<RedisConnectionManager>,
+    /// Prefix of every key, so deployments (and tests) can share one Redis.
+    prefix: Arc<str>,
+    breaker: Arc<Breaker>,
+    /// Version keys whose bump failed; see [`cache`].
+    pending_bumps: Arc<Mutex<Vec<String>>>,
+    /// Unique per process, with `sequence`: distinct members for the rate limiter's log.
+    nonce: u64,
+    sequence: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Redis {
@@ -23,28 +48,79 @@ impl std::fmt::Debug for Redis {
 }
 
 impl Redis {
-    /// Builds the pool without connecting, so the server starts while Redis is down.
-    /// Fails only for a malformed URL.
-    pub fn connect(redis_url: &str) -> Result<Self> {
+    /// Builds the pool without connecting, so the server starts while Redis is down. Every key
+    /// this adapter writes starts with `key_prefix` and a colon. Fails only for a malformed URL.
+    pub fn connect(redis_url: &str, key_prefix: &str) -> Result<Self> {
         let manager = RedisConnectionManager::new(redis_url).map_err(|e| Error::Internal(Box::new(e)))?;
         let pool = Pool::builder()
-            .max_size(16)
-            .connection_timeout(Duration::from_secs(2))
+            .max_size(32)
+            .connection_timeout(CONNECTION_TIMEOUT)
+            // Fail a get at once when Redis refuses connections, instead of retrying until
+            // the timeout: the caller has a fallback and should use it now.
+            .retry_connection(false)
             .build_unchecked(manager);
-        Ok(Self { pool })
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or_default()
+            ^ u64::from(std::process::id());
+        Ok(Self {
+            pool,
+            prefix: key_prefix.into(),
+            breaker: Arc::new(Breaker::new(RETRY_AFTER_FAILURE)),
+            pending_bumps: Arc::default(),
+            nonce,
+            sequence: Arc::default(),
+        })
     }
 
-    /// Succeeds when Redis answers `PING`.
+    /// Succeeds when Redis answers `PING`. Ignores the breaker (this is how it learns Redis
+    /// is back) and closes it on success.
     pub async fn ping(&self) -> Result<()> {
-        let mut conn = self
-            .pool
-            .get()
-            .await
-            .map_err(|e| Error::Unavailable(e.to_string().into()))?;
+        let mut conn = self.pool.get().await.map_err(|e| self.pool_error(e))?;
         let _: String = redis::cmd("PING")
             .query_async(&mut *conn)
             .await
-            .map_err(|e| Error::Unavailable(Box::new(e)))?;
+            .map_err(|e| self.error(e))?;
+        self.breaker.close();
         Ok(())
+    }
+
+    /// A pooled connection, or `Unavailable` at once while the breaker is open.
+    pub(crate) async fn conn(&self) -> Result<PooledConnection<'_, RedisConnectionManager>> {
+        if self.breaker.is_open() {
+            return Err(Error::Unavailable(
+                "redis failed recently; not retried yet".into(),
+            ));
+        }
+        self.pool.get().await.map_err(|e| self.pool_error(e))
+    }
+
+    fn pool_error(&self, error: bb8_redis::bb8::RunError<RedisError>) -> Error {
+        self.breaker.trip();
+        Error::Unavailable(error.to_string().into())
+    }
+
+    /// Maps a command error; connection trouble opens the breaker.
+    pub(crate) fn error(&self, error: RedisError) -> Error {
+        if error.is_io_error()
+            || error.is_timeout()
+            || error.is_connection_dropped()
+            || error.is_connection_refusal()
+        {
+            self.breaker.trip();
+            Error::Unavailable(Box::new(error))
+        } else {
+            Error::Internal(Box::new(error))
+        }
+    }
+
+    /// A string no other request of any process uses.
+    pub(crate) fn unique(&self) -> String {
+        format!(
+            "{:x}-{:x}",
+            self.nonce,
+            self.sequence.fetch_add(1, Ordering::Relaxed)
+        )
     }
 }

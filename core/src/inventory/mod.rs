@@ -1,13 +1,16 @@
 //! Inventory: what a store holds of each product.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
+use crate::cache::{read_through, Cache, CacheKey, Cached, CachedPage, Scope};
 use crate::stores::{require_store, StoreRepository};
 use crate::{Page, PageRequest, ProductId, Result, StoreId};
 
 /// One product in a store's inventory.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InventoryItem {
     /// The product.
     pub product_id: ProductId,
@@ -43,4 +46,36 @@ pub async fn list_store_inventory(
 ) -> Result<Page<InventoryItem>> {
     let store_id = require_store(stores, raw_store_id).await?;
     inventory.list_store_inventory(store_id, page).await
+}
+
+/// [`list_store_inventory`] through the cache. The page depends on the catalogue (titles,
+/// prices) and on the store's stock; an unknown store is never cached (errors are not).
+pub async fn list_store_inventory_cached(
+    stores: &dyn StoreRepository,
+    inventory: &dyn InventoryRepository,
+    cache: &dyn Cache,
+    ttl: Duration,
+    raw_store_id: i64,
+    page: PageRequest,
+) -> Result<Cached<Page<InventoryItem>>> {
+    // A path id that is not a valid id names no store: no cache entry for it.
+    let store_id = StoreId::new(raw_store_id).ok_or(crate::Error::NotFound {
+        entity: crate::Entity::Store,
+        id: raw_store_id,
+    })?;
+    let key = CacheKey {
+        namespace: "inventory",
+        request: format!("{}:{}:{}", store_id, page.page(), page.page_size()),
+        scopes: vec![Scope::Catalogue, Scope::Store(store_id)],
+    };
+    let cached = read_through(cache, &key, ttl, || async {
+        list_store_inventory(stores, inventory, raw_store_id, page)
+            .await
+            .map(CachedPage::from)
+    })
+    .await?;
+    Ok(Cached {
+        value: cached.value.into_page(page),
+        status: cached.status,
+    })
 }

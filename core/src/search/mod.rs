@@ -11,7 +11,9 @@ pub use model::{
 pub use ports::CatalogSearch;
 #[cfg(any(test, feature = "mock"))]
 pub use ports::MockCatalogSearch;
-pub use usecases::{search_products, suggest_titles};
+pub use usecases::{
+    search_cache_key, search_products, search_products_cached, suggest_titles, suggest_titles_cached,
+};
 
 #[cfg(test)]
 mod tests;

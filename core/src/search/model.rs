@@ -224,7 +224,7 @@ impl ProductSearch {
 }
 
 /// One product found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProductHit {
     /// The product.
     pub id: ProductId,

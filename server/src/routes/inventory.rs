@@ -5,8 +5,8 @@ use aforro_core::inventory::{self, InventoryItem};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::money;
 use super::pagination::{page_request, query_pairs, PageParams, Paginated};
+use super::{money, x_cache};
 use crate::app::AppState;
 use crate::extract::path_id;
 use crate::problem::{ApiError, Problem};
@@ -40,7 +40,7 @@ impl From<InventoryItem> for InventoryItemDto {
     get, path = "/stores/{store_id}/inventory/", tag = "inventory",
     params(("store_id" = i64, Path, description = "Store id"), PageParams),
     responses(
-        (status = 200, body = Paginated<InventoryItemDto>),
+        (status = 200, body = Paginated<InventoryItemDto>, headers(("X-Cache" = String, description = "HIT, MISS or BYPASS (cache unavailable)"))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -55,9 +55,22 @@ pub async fn list_store_inventory(
     let store_id = path_id("store", &path)?;
     let pairs = query_pairs(&req)?;
     let page = page_request(&pairs, 100)?;
-    let result =
-        inventory::list_store_inventory(state.stores.as_ref(), state.inventory.as_ref(), store_id, page)
-            .await?;
+    let result = inventory::list_store_inventory_cached(
+        state.stores.as_ref(),
+        state.inventory.as_ref(),
+        state.cache.as_ref(),
+        state.cache_ttl,
+        store_id,
+        page,
+    )
+    .await?;
     let path = format!("/stores/{store_id}/inventory/");
-    Ok(HttpResponse::Ok().json(Paginated::new(result, &path, &pairs, InventoryItemDto::from)))
+    Ok(HttpResponse::Ok()
+        .insert_header(x_cache(result.status))
+        .json(Paginated::new(
+            result.value,
+            &path,
+            &pairs,
+            InventoryItemDto::from,
+        )))
 }

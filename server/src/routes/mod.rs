@@ -17,3 +17,8 @@ pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
 pub(crate) fn money(amount: rust_decimal::Decimal) -> String {
     format!("{:.2}", amount.round_dp(2))
 }
+
+/// The `X-Cache` header: where a cached endpoint's response came from.
+pub(crate) fn x_cache(status: aforro_core::cache::CacheStatus) -> (&'static str, &'static str) {
+    ("X-Cache", status.as_str())
+}

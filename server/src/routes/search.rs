@@ -2,15 +2,18 @@
 
 use std::str::FromStr;
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use aforro_core::rate_limit::check_rate;
 use aforro_core::search::{self, ProductHit, SearchRequest};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::pagination::{page_request, param, query_pairs, PageParams, Paginated};
-use super::{money, timestamp};
+use super::{money, timestamp, x_cache};
 use crate::app::AppState;
+use crate::client_ip::client_ip;
 use crate::extract::query_int;
 use crate::problem::{ApiError, Problem};
 
@@ -101,7 +104,7 @@ fn boolean(name: &str, raw: Option<&str>) -> Result<Option<bool>, ApiError> {
     get, path = "/api/search/products/", tag = "search",
     params(SearchParams, PageParams),
     responses(
-        (status = 200, body = Paginated<ProductDto>),
+        (status = 200, body = Paginated<ProductDto>, headers(("X-Cache" = String, description = "HIT, MISS or BYPASS (cache unavailable)"))),
         (status = 400, description = "A parameter of the wrong type", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown store_id", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
@@ -120,14 +123,23 @@ pub async fn search_products(state: web::Data<AppState>, req: HttpRequest) -> Re
         sort: param(&pairs, "sort").map(String::from),
     };
     let page = page_request(&pairs, 20)?;
-    let result =
-        search::search_products(state.stores.as_ref(), state.search.as_ref(), &request, page).await?;
-    Ok(HttpResponse::Ok().json(Paginated::new(
-        result,
-        "/api/search/products/",
-        &pairs,
-        ProductDto::from,
-    )))
+    let result = search::search_products_cached(
+        state.stores.as_ref(),
+        state.search.as_ref(),
+        state.cache.as_ref(),
+        state.cache_ttl,
+        &request,
+        page,
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(x_cache(result.status))
+        .json(Paginated::new(
+            result.value,
+            "/api/search/products/",
+            &pairs,
+            ProductDto::from,
+        )))
 }
 
 /// Title suggestions.
@@ -154,13 +166,64 @@ pub struct SuggestParams {
     get, path = "/api/search/suggest/", tag = "search",
     params(SuggestParams),
     responses(
-        (status = 200, body = Suggestions),
+        (status = 200, body = Suggestions, headers(
+            ("X-Cache" = String, description = "HIT, MISS or BYPASS (cache unavailable)"),
+            ("RateLimit-Limit" = u32, description = "Requests allowed per window"),
+            ("RateLimit-Remaining" = u32, description = "Requests left in the current window"),
+            ("RateLimit-Reset" = u64, description = "Seconds until the window frees a request"),
+        )),
         (status = 422, description = "q shorter than 3 characters", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json", headers(
+            ("Retry-After" = u64, description = "Seconds to wait before retrying"),
+            ("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32), ("RateLimit-Reset" = u64),
+        )),
         (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn suggest(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let pairs = query_pairs(&req)?;
-    let suggestions = search::suggest_titles(state.search.as_ref(), param(&pairs, "q")).await?;
-    Ok(HttpResponse::Ok().json(Suggestions { suggestions }))
+pub async fn suggest(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let client = client_ip(&req, &state.trusted_proxies);
+    let decision = check_rate(
+        state.shared_limiter.as_ref(),
+        state.local_limiter.as_ref(),
+        "suggest",
+        &client,
+        state.suggest_limit,
+    )
+    .await;
+    // Whole seconds, rounded up: a client that waits this long is sure to get through.
+    let reset = decision.reset_after.as_millis().div_ceil(1000) as u64;
+    let mut response = if decision.allowed {
+        match suggest_titles(&state, &req).await {
+            Ok(response) => response,
+            Err(error) => error.error_response(),
+        }
+    } else {
+        tracing::info!(client, "suggest rate limit reached");
+        ApiError::TooManyRequests(reset.max(1)).error_response()
+    };
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("ratelimit-limit", u64::from(decision.limit)),
+        ("ratelimit-remaining", u64::from(decision.remaining)),
+        ("ratelimit-reset", reset),
+    ] {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+    }
+    response
+}
+
+async fn suggest_titles(state: &AppState, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
+    let pairs = query_pairs(req)?;
+    let result = search::suggest_titles_cached(
+        state.search.as_ref(),
+        state.cache.as_ref(),
+        state.cache_ttl,
+        param(&pairs, "q"),
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(x_cache(result.status))
+        .json(Suggestions {
+            suggestions: result.value,
+        }))
 }

@@ -3,7 +3,7 @@
 
 pub use aforro_adapters::postgres::test_db::TestDb;
 use aforro_server::app::{AppState, Application};
-use aforro_server::config::{DatabaseSettings, Settings, DEFAULT_REDIS_URL};
+use aforro_server::config::{CacheSettings, DatabaseSettings, Settings, TrustedProxies, DEFAULT_REDIS_URL};
 use serde_json::Value;
 
 /// A running server on its own database.
@@ -15,19 +15,36 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// A server whose settings `customize` may change first. Its Redis keys carry the test
+    /// database's name, so tests sharing the test Redis never see each other's cache entries
+    /// or rate-limit counters.
+    pub async fn spawn_with(customize: impl FnOnce(&mut Settings)) -> Self {
         if std::env::var("TEST_LOG").is_ok() {
             aforro_server::telemetry::init();
         }
         let db = TestDb::new().await.expect("test database");
-        let settings = Settings {
+        let mut settings = Settings {
             bind: "127.0.0.1:0".into(),
             redis_url: std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.into()),
+            redis_key_prefix: db.name.clone(),
             http_workers: Some(2),
             database: DatabaseSettings {
                 database_url: db.url.clone(),
                 database_pool_size: 8,
             },
+            cache: CacheSettings {
+                cache_enabled: true,
+                cache_ttl_seconds: 300,
+                // Tests other than the rate-limit ones must not be limited.
+                suggest_rate_limit_per_minute: 100_000,
+                suggest_rate_limit_window_seconds: 60,
+                trusted_proxies: TrustedProxies::default(),
+            },
         };
+        customize(&mut settings);
         let state = AppState::from_settings(&settings).expect("state");
         let app = Application::build(&settings, state).expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -95,4 +112,71 @@ pub fn problem_fields(body: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A private `redis-server` on its own port, for tests that stop and restart Redis. Killed on drop.
+pub struct RedisProcess {
+    pub port: u16,
+    child: std::process::Child,
+}
+
+impl RedisProcess {
+    /// Starts one on a free port.
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Self::start_on(port).await
+    }
+
+    /// Starts one on `port` (again, after [`RedisProcess::stop`]).
+    pub async fn start_on(port: u16) -> Self {
+        let child = std::process::Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "no", "--loglevel", "warning"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (scripts/services installs it)");
+        // Owned at once, so a failed start still kills it (Drop).
+        let process = Self { port, child };
+        let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
+        for _ in 0..100 {
+            if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
+                if redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok() {
+                    return process;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start on port {port}");
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills it and waits until the port is closed.
+    pub fn stop(mut self) -> u16 {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.port
+    }
+}
+
+impl Drop for RedisProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nothing listens on.
+pub fn dead_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

@@ -5,7 +5,17 @@ use serde_json::Value;
 use crate::helpers::{problem_fields, TestApp};
 
 async fn search_app() -> TestApp {
-    let app = TestApp::spawn().await;
+    seeded(TestApp::spawn().await).await
+}
+
+/// For tests that change the database behind the API's back (what only the seeder or an
+/// operator would do): the response cache cannot know, so it is off and the database's own
+/// derived tables are what is tested.
+async fn search_app_uncached() -> TestApp {
+    seeded(TestApp::spawn_with(|settings| settings.cache.cache_enabled = false).await).await
+}
+
+async fn seeded(app: TestApp) -> TestApp {
     app.db
         .run_sql(
             "INSERT INTO categories (id, name) VALUES (1, 'Beverages'), (2, 'Snacks'), (3, 'Confectionery');
@@ -318,7 +328,7 @@ async fn suggest_needs_three_characters() {
 
 #[tokio::test]
 async fn in_stock_anywhere_follows_orders_and_inventory_changes() {
-    let app = search_app().await;
+    let app = search_app_uncached().await;
     // Product 2 has 7 units, all in store 2: selling them makes it out of stock everywhere.
     let order = serde_json::json!({"store_id": 2, "items": [{"product_id": 2, "quantity_requested": 7}]});
     assert_eq!(app.post_order(order).await.status(), 201);
@@ -397,7 +407,7 @@ async fn concurrent_sell_outs_in_two_stores_leave_the_product_out_of_stock() {
 
 #[tokio::test]
 async fn suggestions_follow_product_inserts_renames_and_deletes() {
-    let app = search_app().await;
+    let app = search_app_uncached().await;
     app.db
         .run_sql("UPDATE products SET title = 'Mint Drops' WHERE id = 8")
         .await;

@@ -1,0 +1,121 @@
+//! [`Cache`] on Redis.
+//!
+//! Keys (after the configured prefix, `aforro` by default): `v:catalogue`, `v:stock`,
+//! `v:store:{id}` hold version counters (absent = 0); `c:{namespace}:{request}@{versions}` hold
+//! encoded values. A lookup reads
+//! the versions and the entry for them in one Lua script, so a hit costs one round trip and
+//! cannot pair an entry with versions read at another moment.
+//!
+//! A bump that fails (Redis unreachable when an order commits) is remembered: until it has been
+//! applied, this process's lookups fail and callers bypass the cache, so this process never
+//! serves what that order made stale.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use aforro_core::cache::{Cache, CacheKey, Lookup, Scope};
+use aforro_core::{Error, Result};
+use async_trait::async_trait;
+
+use super::Redis;
+
+static LOOKUP: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local stamp = {}
+for i = 1, #KEYS do stamp[i] = redis.call('GET', KEYS[i]) or '0' end
+local joined = table.concat(stamp, '.')
+return {joined, redis.call('GET', ARGV[1] .. '@' .. joined)}
+",
+    )
+});
+
+impl Redis {
+    fn version_key(&self, scope: &Scope) -> String {
+        let prefix = &self.prefix;
+        match scope {
+            Scope::Catalogue => format!("{prefix}:v:catalogue"),
+            Scope::Stock => format!("{prefix}:v:stock"),
+            Scope::Store(store) => format!("{prefix}:v:store:{store}"),
+        }
+    }
+
+    fn entry_key(&self, key: &CacheKey) -> String {
+        format!("{}:c:{}:{}", self.prefix, key.namespace, key.request)
+    }
+
+    /// Applies bumps that failed earlier. Fails while Redis still cannot take them.
+    async fn apply_pending_bumps(&self) -> Result<()> {
+        let pending = match self.pending_bumps.lock() {
+            Ok(pending) if pending.is_empty() => return Ok(()),
+            Ok(pending) => pending.clone(),
+            Err(_) => return Err(Error::internal("pending bump list poisoned")),
+        };
+        self.incr(&pending).await?;
+        if let Ok(mut list) = self.pending_bumps.lock() {
+            list.retain(|key| !pending.contains(key));
+        }
+        tracing::info!(
+            keys = pending.len(),
+            "applied cache invalidations that failed earlier"
+        );
+        Ok(())
+    }
+
+    async fn incr(&self, keys: &[String]) -> Result<()> {
+        let mut conn = self.conn().await?;
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for key in keys {
+            pipe.incr(key, 1).ignore();
+        }
+        pipe.query_async::<()>(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))
+    }
+}
+
+#[async_trait]
+impl Cache for Redis {
+    async fn lookup(&self, key: &CacheKey) -> Result<Lookup> {
+        self.apply_pending_bumps().await?;
+        let mut conn = self.conn().await?;
+        let mut invocation = LOOKUP.prepare_invoke();
+        for scope in &key.scopes {
+            invocation.key(self.version_key(scope));
+        }
+        let (stamp, value): (String, Option<Vec<u8>>) = invocation
+            .arg(self.entry_key(key))
+            .invoke_async(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(Lookup { stamp, value })
+    }
+
+    async fn store(&self, key: &CacheKey, stamp: &str, value: Vec<u8>, ttl: Duration) -> Result<()> {
+        let mut conn = self.conn().await?;
+        redis::cmd("SET")
+            .arg(format!("{}@{stamp}", self.entry_key(key)))
+            .arg(value)
+            .arg("PX")
+            .arg(ttl.as_millis().max(1) as u64)
+            .query_async::<()>(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    async fn bump(&self, scopes: &[Scope]) -> Result<()> {
+        let keys: Vec<String> = scopes.iter().map(|s| self.version_key(s)).collect();
+        let result = self.incr(&keys).await;
+        if result.is_err() {
+            if let Ok(mut pending) = self.pending_bumps.lock() {
+                for key in keys {
+                    if !pending.contains(&key) {
+                        pending.push(key);
+                    }
+                }
+            }
+        }
+        result
+    }
+}

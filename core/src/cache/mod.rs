@@ -1,0 +1,50 @@
+//! Read-through caching with exact invalidation.
+//!
+//! A cached value is stored under a key that embeds the current *versions* of every scope it
+//! depends on (the catalogue, one store's stock, stock anywhere). Changing data bumps the
+//! versions of its scopes after the change is committed, so every later lookup builds a new
+//! key and can no longer reach a value computed before the change. Old entries are never read
+//! again and expire on their TTL, which is only a safety net for memory, not for correctness.
+//!
+//! The cache is an optimisation: when it fails, reads go to the source of truth and say so
+//! ([`CacheStatus::Bypass`]); a use-case never fails because the cache did.
+
+mod ports;
+mod read_through;
+#[cfg(test)]
+mod tests;
+
+pub use ports::{Cache, CacheKey, Lookup, Scope};
+pub use read_through::{invalidate_after_order, read_through, CacheStatus, Cached, CachedPage};
+
+#[cfg(any(test, feature = "mock"))]
+pub use ports::MockCache;
+
+/// A cache that keeps nothing: every read loads from the source (status `MISS`). For
+/// embedders without a shared cache, and for measuring the service without one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoCache;
+
+#[async_trait::async_trait]
+impl Cache for NoCache {
+    async fn lookup(&self, _key: &CacheKey) -> crate::Result<Lookup> {
+        Ok(Lookup {
+            stamp: String::new(),
+            value: None,
+        })
+    }
+
+    async fn store(
+        &self,
+        _key: &CacheKey,
+        _stamp: &str,
+        _value: Vec<u8>,
+        _ttl: std::time::Duration,
+    ) -> crate::Result<()> {
+        Ok(())
+    }
+
+    async fn bump(&self, _scopes: &[Scope]) -> crate::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,191 @@
+//! Read-through and invalidation rules, against a mocked cache.
+
+use std::time::Duration;
+
+use mockall::predicate::eq;
+
+use super::*;
+use crate::orders::{Order, OrderStatus, Placed};
+use crate::search::{search_cache_key, ProductSearch, SearchRequest};
+use crate::{Error, OrderId, PageRequest, StoreId};
+
+const TTL: Duration = Duration::from_secs(60);
+
+fn key() -> CacheKey {
+    CacheKey {
+        namespace: "test",
+        request: "r".into(),
+        scopes: vec![Scope::Catalogue],
+    }
+}
+
+fn lookup(value: Option<&str>) -> Lookup {
+    Lookup {
+        stamp: "7".into(),
+        value: value.map(|v| v.as_bytes().to_vec()),
+    }
+}
+
+#[tokio::test]
+async fn a_hit_is_decoded_and_nothing_is_loaded() {
+    let mut cache = MockCache::new();
+    cache
+        .expect_lookup()
+        .return_once(|_| Ok(lookup(Some("[\"a\",\"b\"]"))));
+    cache.expect_store().never();
+    let got =
+        read_through::<Vec<String>, _, _>(&cache, &key(), TTL, || async { panic!("must not load on a hit") })
+            .await
+            .unwrap();
+    assert_eq!(got.value, vec!["a".to_string(), "b".to_string()]);
+    assert_eq!(got.status, CacheStatus::Hit);
+}
+
+#[tokio::test]
+async fn a_miss_loads_and_stores_under_the_looked_up_stamp() {
+    let mut cache = MockCache::new();
+    cache.expect_lookup().return_once(|_| Ok(lookup(None)));
+    cache
+        .expect_store()
+        .withf(|k, stamp, value, ttl| {
+            k.namespace == "test" && stamp == "7" && value == b"[\"x\"]" && *ttl == TTL
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(()));
+    let got = read_through(&cache, &key(), TTL, || async { Ok(vec!["x".to_string()]) })
+        .await
+        .unwrap();
+    assert_eq!(got.status, CacheStatus::Miss);
+}
+
+#[tokio::test]
+async fn a_failing_cache_is_bypassed_not_reported() {
+    let mut cache = MockCache::new();
+    cache
+        .expect_lookup()
+        .return_once(|_| Err(Error::Unavailable("connection refused".into())));
+    cache.expect_store().never();
+    let got = read_through(&cache, &key(), TTL, || async { Ok(1u32) })
+        .await
+        .unwrap();
+    assert_eq!((got.value, got.status), (1, CacheStatus::Bypass));
+
+    let mut cache = MockCache::new();
+    cache.expect_lookup().return_once(|_| Ok(lookup(None)));
+    cache
+        .expect_store()
+        .return_once(|_, _, _, _| Err(Error::Unavailable("gone".into())));
+    let got = read_through(&cache, &key(), TTL, || async { Ok(2u32) })
+        .await
+        .unwrap();
+    assert_eq!((got.value, got.status), (2, CacheStatus::Bypass));
+}
+
+#[tokio::test]
+async fn an_undecodable_entry_is_replaced() {
+    let mut cache = MockCache::new();
+    cache
+        .expect_lookup()
+        .return_once(|_| Ok(lookup(Some("not json"))));
+    cache.expect_store().times(1).returning(|_, _, _, _| Ok(()));
+    let got = read_through(&cache, &key(), TTL, || async { Ok(3u32) })
+        .await
+        .unwrap();
+    assert_eq!((got.value, got.status), (3, CacheStatus::Miss));
+}
+
+#[tokio::test]
+async fn load_errors_are_returned_and_never_cached() {
+    let mut cache = MockCache::new();
+    cache.expect_lookup().return_once(|_| Ok(lookup(None)));
+    cache.expect_store().never();
+    let got = read_through::<u32, _, _>(&cache, &key(), TTL, || async {
+        Err(Error::NotFound {
+            entity: crate::Entity::Store,
+            id: 9,
+        })
+    })
+    .await;
+    assert!(matches!(got, Err(Error::NotFound { id: 9, .. })));
+}
+
+fn placed(status: OrderStatus, replayed: bool) -> Placed {
+    Placed {
+        order: Order {
+            id: OrderId::new(1).unwrap(),
+            store_id: StoreId::new(4).unwrap(),
+            status,
+            created_at: chrono::Utc::now(),
+            lines: vec![],
+        },
+        replayed,
+    }
+}
+
+#[tokio::test]
+async fn only_a_new_confirmed_order_bumps_its_store_and_stock() {
+    let mut cache = MockCache::new();
+    cache
+        .expect_bump()
+        .with(eq(vec![Scope::Store(StoreId::new(4).unwrap()), Scope::Stock]))
+        .times(1)
+        .returning(|_| Ok(()));
+    invalidate_after_order(&cache, &placed(OrderStatus::Confirmed, false))
+        .await
+        .unwrap();
+    // A rejected order deducted nothing; a replay changed nothing.
+    invalidate_after_order(&cache, &placed(OrderStatus::Rejected, false))
+        .await
+        .unwrap();
+    invalidate_after_order(&cache, &placed(OrderStatus::Confirmed, true))
+        .await
+        .unwrap();
+}
+
+#[test]
+fn search_keys_depend_on_exactly_the_stock_they_show() {
+    let scopes = |request: SearchRequest| {
+        let query = ProductSearch::parse(&request, PageRequest::new(None, None, 20).unwrap()).unwrap();
+        search_cache_key(&query).scopes
+    };
+    let store = StoreId::new(3).unwrap();
+    assert_eq!(
+        scopes(SearchRequest {
+            q: Some("tea".into()),
+            ..Default::default()
+        }),
+        [Scope::Catalogue]
+    );
+    assert_eq!(
+        scopes(SearchRequest {
+            store_id: Some(3),
+            ..Default::default()
+        }),
+        [Scope::Catalogue, Scope::Store(store)]
+    );
+    assert_eq!(
+        scopes(SearchRequest {
+            in_stock: Some(false),
+            ..Default::default()
+        }),
+        [Scope::Catalogue, Scope::Stock]
+    );
+}
+
+#[test]
+fn equivalent_searches_share_a_key_and_different_pages_do_not() {
+    let key = |q: &str, page: i64| {
+        let query = ProductSearch::parse(
+            &SearchRequest {
+                q: Some(q.into()),
+                ..Default::default()
+            },
+            PageRequest::new(Some(page), None, 20).unwrap(),
+        )
+        .unwrap();
+        search_cache_key(&query)
+    };
+    assert_eq!(key("  Green TEA ", 1), key("green tea", 1));
+    assert_ne!(key("green tea", 1), key("green tea", 2));
+    assert_ne!(key("green tea", 1), key("green", 1));
+}
