@@ -30,6 +30,10 @@ enum Command {
         /// Concurrent clients.
         #[arg(long, default_value_t = 1)]
         concurrency: usize,
+        /// A second server on the same database with its response cache on: measured right
+        /// after the first (warm cache), with the uncached/cached ratio of each percentile.
+        #[arg(long)]
+        cached_url: Option<String>,
     },
 }
 
@@ -118,33 +122,79 @@ async fn measure(
     Ok(latencies)
 }
 
+/// p50, p99 and max of one request class against one server.
+async fn class_latency(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    queries: &[&str],
+    rounds: usize,
+    concurrency: usize,
+) -> anyhow::Result<(usize, Duration, Duration, Duration)> {
+    // One warm-up round so connection set-up and cold caches are not measured (and, with the
+    // response cache on, so every later request is a hit).
+    let warm: Vec<String> = queries.iter().map(|q| format!("{base}{path}{q}")).collect();
+    measure(client, warm, concurrency).await?;
+    let urls: Vec<String> = (0..rounds)
+        .flat_map(|_| queries.iter().map(|q| format!("{base}{path}{q}")))
+        .collect();
+    let latencies = measure(client, urls, concurrency).await?;
+    Ok((
+        latencies.len(),
+        percentile(&latencies, 50.0),
+        percentile(&latencies, 99.0),
+        latencies.last().copied().unwrap_or_default(),
+    ))
+}
+
+fn ratio(uncached: Duration, cached: Duration) -> String {
+    format!("{:.0}×", uncached.as_secs_f64() / cached.as_secs_f64().max(1e-9))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
     match cli.command {
-        Command::Search { rounds, concurrency } => {
+        Command::Search {
+            rounds,
+            concurrency,
+            cached_url,
+        } => {
             let classes = [
                 ("search", "/api/search/products/?", SEARCHES),
                 ("suggest", "/api/search/suggest/?q=", SUGGESTS),
             ];
-            println!("| endpoint | requests | concurrency | p50 ms | p99 ms | max ms |");
-            println!("| --- | --- | --- | --- | --- | --- |");
+            println!("| endpoint | cache | requests | concurrency | p50 ms | p99 ms | max ms |");
+            println!("| --- | --- | --- | --- | --- | --- | --- |");
+            let mut ratios = Vec::new();
             for (name, path, queries) in classes {
-                // One warm-up round so connection set-up and cold caches are not measured.
-                let warm: Vec<String> = queries.iter().map(|q| format!("{}{path}{q}", cli.url)).collect();
-                measure(&client, warm, concurrency).await?;
-                let urls: Vec<String> = (0..rounds)
-                    .flat_map(|_| queries.iter().map(|q| format!("{}{path}{q}", cli.url)))
-                    .collect();
-                let latencies = measure(&client, urls, concurrency).await?;
+                let (n, p50, p99, max) =
+                    class_latency(&client, &cli.url, path, queries, rounds, concurrency).await?;
                 println!(
-                    "| {name} | {} | {concurrency} | {} | {} | {} |",
-                    latencies.len(),
-                    ms(percentile(&latencies, 50.0)),
-                    ms(percentile(&latencies, 99.0)),
-                    ms(latencies.last().copied().unwrap_or_default())
+                    "| {name} | off | {n} | {concurrency} | {} | {} | {} |",
+                    ms(p50),
+                    ms(p99),
+                    ms(max)
                 );
+                if let Some(cached_url) = &cached_url {
+                    let (n, c50, c99, cmax) =
+                        class_latency(&client, cached_url, path, queries, rounds, concurrency).await?;
+                    println!(
+                        "| {name} | warm | {n} | {concurrency} | {} | {} | {} |",
+                        ms(c50),
+                        ms(c99),
+                        ms(cmax)
+                    );
+                    ratios.push(format!(
+                        "{name}: p50 {} faster cached, p99 {} faster cached",
+                        ratio(p50, c50),
+                        ratio(p99, c99)
+                    ));
+                }
+            }
+            for line in ratios {
+                println!("\n{line}");
             }
         }
     }
