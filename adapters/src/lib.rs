@@ -8,3 +8,6 @@
 pub mod local_rate_limit;
 pub mod postgres;
 pub mod redis;
+pub mod smtp;
+#[cfg(feature = "test-db")]
+pub mod test_redis;

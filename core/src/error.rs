@@ -41,6 +41,8 @@ pub enum Entity {
     Store,
     /// An order.
     Order,
+    /// A store's inventory summary (the id is the store's).
+    Summary,
 }
 
 impl fmt::Display for Entity {
@@ -48,6 +50,7 @@ impl fmt::Display for Entity {
         f.write_str(match self {
             Entity::Store => "store",
             Entity::Order => "order",
+            Entity::Summary => "inventory summary of store",
         })
     }
 }

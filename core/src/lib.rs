@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod error;
 pub mod ids;
 pub mod inventory;
+pub mod jobs;
 pub mod orders;
 pub mod pagination;
 pub mod rate_limit;

@@ -13,6 +13,7 @@ use aforro_adapters::postgres::{PoolSettings, Postgres};
 use aforro_adapters::redis::Redis;
 use aforro_core::cache::{Cache, NoCache};
 use aforro_core::inventory::InventoryRepository;
+use aforro_core::jobs::SummaryRepository;
 use aforro_core::orders::OrderRepository;
 use aforro_core::rate_limit::{RateLimit, RateLimiter};
 use aforro_core::search::CatalogSearch;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub inventory: Arc<dyn InventoryRepository>,
     /// Search port.
     pub search: Arc<dyn CatalogSearch>,
+    /// Daily inventory summaries (written by the worker).
+    pub summaries: Arc<dyn SummaryRepository>,
     /// Response cache (Redis, or [`NoCache`] when disabled).
     pub cache: Arc<dyn Cache>,
     /// Lifetime of cache entries (a memory bound; invalidation is by version).
@@ -73,6 +76,7 @@ impl AppState {
             stores: Arc::new(postgres.clone()),
             inventory: Arc::new(postgres.clone()),
             search: Arc::new(postgres.clone()),
+            summaries: Arc::new(postgres.clone()),
             cache,
             cache_ttl: Duration::from_secs(settings.cache.cache_ttl_seconds),
             shared_limiter: Arc::new(redis.clone()),
@@ -100,6 +104,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/stores/{store_id}/inventory",
             web::get().to(inventory::list_store_inventory),
+        )
+        .route(
+            "/stores/{store_id}/inventory/summary",
+            web::get().to(inventory::store_inventory_summary),
         )
         .route("/api/search/products", web::get().to(search::search_products))
         .route("/api/search/suggest", web::get().to(search::suggest))

@@ -18,6 +18,7 @@ use crate::routes::{health, inventory, orders, search};
         orders::get_order,
         orders::list_store_orders,
         inventory::list_store_inventory,
+        inventory::store_inventory_summary,
         search::search_products,
         search::suggest,
         health::healthz,

@@ -1,17 +1,172 @@
-//! `worker`: background jobs on the Redis broker (order confirmations, daily inventory
-//! summaries). A placeholder until the worker issue lands: it only answers `--help`.
+//! `worker`: background jobs on the Redis broker — the outbox relay and job consumer (`run`),
+//! the daily-summary scheduler (`schedule`, or `run --schedule`), and a summary on demand
+//! (`run-summary --date`).
 
-use clap::Parser;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aforro_adapters::postgres::{PoolSettings, Postgres, RecordingMailer};
+use aforro_adapters::redis::Redis;
+use aforro_adapters::smtp::SmtpMailer;
+use aforro_core::jobs::{Mailer, SummaryRepository};
+use aforro_worker::config::{Connections, JobSettings};
+use aforro_worker::runner::Worker;
+use aforro_worker::schedule::{Scheduler, SummarySchedule, DEFAULT_SUMMARY_SCHEDULE};
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
 #[command(
     name = "worker",
     version,
-    about = "aforro background worker (placeholder: jobs arrive with the worker issue)"
+    about = "aforro background jobs: order confirmations and daily inventory summaries on Redis Streams"
 )]
-struct Cli {}
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    connections: Connections,
+    #[command(flatten)]
+    jobs: JobSettings,
+    /// When the scheduler enqueues the daily summary: cron (minute hour day month weekday), UTC.
+    #[arg(long, env = "SUMMARY_SCHEDULE", default_value = DEFAULT_SUMMARY_SCHEDULE, global = true)]
+    summary_schedule: String,
+}
 
-fn main() -> anyhow::Result<()> {
-    let _cli = Cli::parse();
-    anyhow::bail!("the worker has no jobs yet; see README.md, section \"Status\"")
+#[derive(Subcommand)]
+enum Command {
+    /// Relay the outbox and run jobs until SIGTERM/SIGINT (the default).
+    Run {
+        /// Also run the scheduler in this process.
+        #[arg(long)]
+        schedule: bool,
+    },
+    /// Only the scheduler: enqueue the daily summary on `SUMMARY_SCHEDULE` (the Celery beat role).
+    Schedule,
+    /// Compute every store's summary of one day now, print it, and exit.
+    RunSummary {
+        /// The UTC day (YYYY-MM-DD); default: yesterday.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Cancelled on SIGTERM or SIGINT.
+fn shutdown_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let cancel = token.clone();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = tokio::signal::ctrl_c() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutdown requested; finishing the current job");
+        cancel.cancel();
+    });
+    token
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    init_tracing();
+    let cli = Cli::parse();
+    let schedule = SummarySchedule::parse(&cli.summary_schedule).map_err(anyhow::Error::msg)?;
+    let postgres = Postgres::connect(
+        &cli.connections.database_url,
+        PoolSettings {
+            max_size: cli.connections.database_pool_size,
+            ..PoolSettings::default()
+        },
+    )?;
+    let redis = Redis::connect(&cli.connections.redis_url, &cli.connections.redis_key_prefix)?;
+
+    match cli.command.unwrap_or(Command::Run { schedule: false }) {
+        Command::RunSummary { date } => {
+            let day = date.unwrap_or_else(|| aforro_worker::schedule::day_summarised(chrono::Utc::now()));
+            let summaries = postgres
+                .summarize_day(day, cli.jobs.low_stock_threshold)
+                .await
+                .with_context(|| format!("summary of {day} failed"))?;
+            println!("store\tday\tproducts\tunits\tat_zero\tlow_stock\tconfirmed\trejected");
+            for s in &summaries {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    s.store_id,
+                    s.day,
+                    s.product_count,
+                    s.total_units,
+                    s.items_at_zero,
+                    s.items_low_stock,
+                    s.orders_confirmed,
+                    s.orders_rejected
+                );
+            }
+            tracing::info!(%day, stores = summaries.len(), "inventory summaries stored");
+        }
+        Command::Schedule => {
+            let scheduler = Scheduler {
+                outbox: Arc::new(postgres),
+                schedule,
+            };
+            scheduler.run(shutdown_signal()).await;
+        }
+        Command::Run {
+            schedule: with_scheduler,
+        } => {
+            let mailer: Arc<dyn Mailer> = match &cli.jobs.smtp_url {
+                Some(url) => Arc::new(SmtpMailer::new(postgres.clone(), url)?),
+                None => Arc::new(RecordingMailer::new(postgres.clone())),
+            };
+            let worker = Worker {
+                outbox: Arc::new(postgres.clone()),
+                queue: Arc::new(redis),
+                orders: Arc::new(postgres.clone()),
+                mailer,
+                summaries: Arc::new(postgres.clone()),
+                mail: cli.jobs.mail(),
+                low_stock_threshold: cli.jobs.low_stock_threshold,
+                policy: cli.jobs.retry_policy(),
+                consumer: Worker::consumer_name(),
+                claim_idle: Duration::from_secs(cli.jobs.job_claim_idle_seconds),
+                republish_after: Duration::from_secs(cli.jobs.outbox_republish_seconds),
+            };
+            let shutdown = shutdown_signal();
+            if with_scheduler {
+                let scheduler = Scheduler {
+                    outbox: Arc::new(postgres),
+                    schedule,
+                };
+                tokio::join!(worker.run(shutdown.clone()), scheduler.run(shutdown));
+            } else {
+                worker.run(shutdown).await;
+            }
+        }
+    }
+    Ok(())
 }

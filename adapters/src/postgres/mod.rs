@@ -6,16 +6,21 @@
 mod catalogue;
 mod error;
 mod inventory;
+mod mailer;
 mod migrations;
 mod orders;
+mod outbox;
 mod pool;
 mod rows;
 pub mod schema;
 mod search;
 mod stores;
+mod summaries;
 #[cfg(feature = "test-db")]
 pub mod test_db;
 
 pub use error::db_error;
+pub(crate) use mailer::record_sent;
+pub use mailer::RecordingMailer;
 pub use migrations::run_migrations;
 pub use pool::{PoolSettings, Postgres};

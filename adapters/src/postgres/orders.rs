@@ -15,7 +15,7 @@ use aforro_core::{Error, OrderId, Page, PageRequest, ProductId, Result, StoreId}
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Text, Timestamptz};
 use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
 
@@ -236,8 +236,10 @@ impl OrderTransaction for PgOrderTransaction {
             .iter()
             .map(|l| i32::try_from(l.quantity_available).unwrap_or(i32::MAX))
             .collect();
-        // One statement for the order and all its lines; lines keep the client's order (their
-        // ids are drawn in ORDINALITY order, and GET /orders/{id}/ sorts by line id).
+        // One statement for the order, all its lines and — when confirmed — its confirmation
+        // job in the outbox (same transaction: committed together or not at all). Lines keep
+        // the client's order (their ids are drawn in ORDINALITY order, and GET /orders/{id}/
+        // sorts by line id).
         let row: InsertedOrder = diesel::sql_query(
             "WITH new_order AS (
                  INSERT INTO orders (store_id, status) VALUES ($1, $2) RETURNING id, created_at
@@ -248,6 +250,9 @@ impl OrderTransaction for PgOrderTransaction {
                       unnest($3::bigint[], $4::int[], $5::int[]) WITH ORDINALITY
                           AS l(product_id, requested, available, position)
                  ORDER BY l.position
+             ), confirmation AS (
+                 INSERT INTO outbox (kind, order_id)
+                 SELECT 'order_confirmation', new_order.id FROM new_order WHERE $6
              )
              SELECT id, created_at FROM new_order",
         )
@@ -256,6 +261,7 @@ impl OrderTransaction for PgOrderTransaction {
         .bind::<Array<BigInt>, _>(ids)
         .bind::<Array<Integer>, _>(requested)
         .bind::<Array<Integer>, _>(available)
+        .bind::<Bool, _>(order.send_confirmation)
         .get_result(&mut *self.conn)
         .await
         .map_err(db_error)?;

@@ -7,9 +7,10 @@
 
 mod breaker;
 pub mod cache;
+pub mod queue;
 pub mod rate_limit;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,6 +38,8 @@ pub struct Redis {
     /// Unique per process, with `sequence`: distinct members for the rate limiter's log.
     nonce: u64,
     sequence: Arc<AtomicU64>,
+    /// Whether the job stream's consumer group is known to exist; see [`queue`].
+    group_ready: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Redis {
@@ -71,6 +74,7 @@ impl Redis {
             pending_bumps: Arc::default(),
             nonce,
             sequence: Arc::default(),
+            group_ready: Arc::default(),
         })
     }
 

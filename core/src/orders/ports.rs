@@ -30,6 +30,10 @@ pub struct NewOrder<'a> {
     pub status: OrderStatus,
     /// The lines with the stock seen at decision time.
     pub lines: &'a [OrderLine],
+    /// Whether to write an order-confirmation job to the outbox in the same transaction
+    /// ([`crate::jobs::Job::OrderConfirmation`] with the new order's id): true for confirmed
+    /// orders, so a crash after commit cannot lose the confirmation.
+    pub send_confirmation: bool,
 }
 
 /// Orders storage.

@@ -59,7 +59,9 @@ fn tx_deciding(lines: Vec<StockLine>, status: OrderStatus) -> MockOrderTransacti
         .returning(move |_, _| Ok(lines.clone()));
     tx.expect_insert_order()
         .times(1)
-        .withf(move |order| order.status == status)
+        .withf(move |order| {
+            order.status == status && order.send_confirmation == (status == OrderStatus::Confirmed)
+        })
         .returning(|_| Ok((OrderId::new(41).unwrap(), created_at())));
     tx.expect_commit().times(1).returning(|| Ok(()));
     tx.expect_rollback().never();

@@ -121,6 +121,7 @@ async fn decide_and_store(
             store_id,
             status: decision.status,
             lines: &decision.lines,
+            send_confirmation: decision.status == OrderStatus::Confirmed,
         })
         .await?;
     if let Some(key) = key {

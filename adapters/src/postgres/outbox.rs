@@ -1,0 +1,135 @@
+//! [`Outbox`] on PostgreSQL (table `outbox`, migration 6).
+
+use std::time::Duration;
+
+use aforro_core::jobs::{Job, Outbox, OutboxEntry};
+use aforro_core::{OrderId, Result};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use diesel::sql_types::{Array, BigInt, Date, Nullable, Text};
+use diesel::QueryableByName;
+use diesel_async::RunQueryDsl;
+
+use super::error::db_error;
+use super::rows::id;
+use super::Postgres;
+
+#[derive(QueryableByName)]
+struct OutboxRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    order_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Date>)]
+    day: Option<NaiveDate>,
+}
+
+impl OutboxRow {
+    fn into_entry(self) -> Result<OutboxEntry> {
+        let job = match (self.kind.as_str(), self.order_id, self.day) {
+            ("order_confirmation", Some(order_id), _) => Job::OrderConfirmation {
+                order_id: id(order_id, OrderId::new)?,
+            },
+            ("inventory_summary", _, Some(day)) => Job::InventorySummary { day },
+            (kind, _, _) => {
+                return Err(aforro_core::Error::internal(format!(
+                    "outbox row {} has an unknown job {kind:?}",
+                    self.id
+                )))
+            }
+        };
+        Ok(OutboxEntry { id: self.id, job })
+    }
+}
+
+#[async_trait]
+impl Outbox for Postgres {
+    async fn enqueue(&self, job: &Job) -> Result<bool> {
+        let mut conn = self.conn().await?;
+        let (kind, order_id, day) = match job {
+            Job::OrderConfirmation { order_id } => ("order_confirmation", Some(order_id.get()), None),
+            Job::InventorySummary { day } => ("inventory_summary", None, Some(*day)),
+        };
+        let inserted = diesel::sql_query(
+            "INSERT INTO outbox (kind, order_id, day) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind::<Text, _>(kind)
+        .bind::<Nullable<BigInt>, _>(order_id)
+        .bind::<Nullable<Date>, _>(day)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        Ok(inserted == 1)
+    }
+
+    async fn claim_for_publishing(
+        &self,
+        limit: usize,
+        republish_after: Duration,
+    ) -> Result<Vec<OutboxEntry>> {
+        let mut conn = self.conn().await?;
+        // SKIP LOCKED: a concurrent relay takes other rows instead of waiting for these; the
+        // UPDATE makes them ineligible until republish_after has passed.
+        let rows: Vec<OutboxRow> = diesel::sql_query(
+            "UPDATE outbox o SET published_at = now(), publish_count = o.publish_count + 1
+             FROM (
+                 SELECT id FROM outbox
+                 WHERE completed_at IS NULL AND dead_at IS NULL
+                   AND (published_at IS NULL OR published_at < now() - make_interval(secs => $2))
+                 ORDER BY published_at NULLS FIRST, id
+                 LIMIT $1
+                 FOR UPDATE SKIP LOCKED
+             ) claimed
+             WHERE o.id = claimed.id
+             RETURNING o.id, o.kind, o.order_id, o.day",
+        )
+        .bind::<BigInt, _>(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind::<diesel::sql_types::Double, _>(republish_after.as_secs_f64())
+        .load(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        let mut entries = rows
+            .into_iter()
+            .map(OutboxRow::into_entry)
+            .collect::<Result<Vec<_>>>()?;
+        entries.sort_by_key(|e| e.id);
+        Ok(entries)
+    }
+
+    async fn release(&self, ids: &[i64]) -> Result<()> {
+        let mut conn = self.conn().await?;
+        diesel::sql_query(
+            "UPDATE outbox SET published_at = NULL WHERE id = ANY($1) AND completed_at IS NULL",
+        )
+        .bind::<Array<BigInt>, _>(ids)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn mark_completed(&self, id: i64) -> Result<()> {
+        let mut conn = self.conn().await?;
+        diesel::sql_query("UPDATE outbox SET completed_at = coalesce(completed_at, now()) WHERE id = $1")
+            .bind::<BigInt, _>(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn mark_dead(&self, id: i64, error: &str) -> Result<()> {
+        let mut conn = self.conn().await?;
+        diesel::sql_query(
+            "UPDATE outbox SET dead_at = now(), last_error = $2 WHERE id = $1 AND completed_at IS NULL",
+        )
+        .bind::<BigInt, _>(id)
+        .bind::<Text, _>(error)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+}

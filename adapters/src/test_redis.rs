@@ -1,0 +1,73 @@
+//! A private `redis-server` per test, for tests that stop and restart Redis (feature
+//! `test-db`, like [`crate::postgres::test_db`]). Needs the `redis-server` binary, which
+//! `scripts/services` installs.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+/// A private `redis-server` on its own port, for tests that stop and restart Redis. Killed on drop.
+pub struct RedisProcess {
+    /// Its port.
+    pub port: u16,
+    child: std::process::Child,
+}
+
+impl RedisProcess {
+    /// Starts one on a free port.
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("free port")
+            .local_addr()
+            .expect("free port")
+            .port();
+        Self::start_on(port).await
+    }
+
+    /// Starts one on `port` (again, after [`RedisProcess::stop`]).
+    pub async fn start_on(port: u16) -> Self {
+        let child = std::process::Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "no", "--loglevel", "warning"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (scripts/services installs it)");
+        // Owned at once, so a failed start still kills it (Drop).
+        let process = Self { port, child };
+        let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).expect("redis URL");
+        for _ in 0..100 {
+            if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
+                if redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok() {
+                    return process;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start on port {port}");
+    }
+
+    /// `redis://127.0.0.1:{port}`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills it and waits until the port is closed.
+    pub fn stop(mut self) -> u16 {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.port
+    }
+}
+
+impl Drop for RedisProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nothing listens on.
+pub fn dead_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("free port")
+        .port()
+}

@@ -1,0 +1,26 @@
+//! Background jobs: order confirmations and daily inventory summaries, delivered at least once
+//! and applied exactly once.
+//!
+//! The path of a job: a row in the **outbox** (written in the same transaction as what caused
+//! it, so a crash cannot lose it) → the **relay** publishes it to the **queue** → a **worker**
+//! runs it, marks the outbox row completed and acknowledges it. Failures are retried with
+//! backoff and dead-lettered after a few attempts; rows published long ago and never completed
+//! (a queue that lost them) are published again. Every job is idempotent, so a second delivery
+//! does no harm.
+
+mod email;
+mod model;
+mod ports;
+mod summary;
+#[cfg(test)]
+mod tests;
+mod usecases;
+
+pub use email::{render_order_confirmation, EmailMessage, MailSettings};
+pub use model::{Delivery, Job, OutboxEntry, RetryPolicy};
+pub use ports::{JobQueue, Mailer, Outbox, Sent, SummaryRepository};
+pub use summary::{summary_for, InventorySummary, DEFAULT_LOW_STOCK_THRESHOLD};
+pub use usecases::{process_delivery, relay_outbox, run_job, JobContext, Processed};
+
+#[cfg(any(test, feature = "mock"))]
+pub use ports::{MockJobQueue, MockMailer, MockOutbox, MockSummaryRepository};

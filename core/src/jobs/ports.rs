@@ -1,0 +1,100 @@
+//! Ports of the job pipeline.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+
+use super::email::EmailMessage;
+use super::model::{Delivery, Job, OutboxEntry};
+use super::summary::InventorySummary;
+use crate::{OrderId, Result, StoreId};
+
+/// Jobs waiting to be published, stored with the data that caused them.
+///
+/// Confirmations are written by the order transaction itself (see
+/// [`crate::orders::NewOrder::send_confirmation`]); [`Outbox::enqueue`] is for the rest.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Adds a job unless an equal job is already waiting or done (scheduled jobs are enqueued
+    /// by every scheduler replica). Returns whether it was added.
+    async fn enqueue(&self, job: &Job) -> Result<bool>;
+
+    /// Takes up to `limit` jobs to publish, oldest first, and marks them published now: jobs
+    /// never published, and jobs published more than `republish_after` ago that are neither
+    /// completed nor dead (the queue or a relay may have lost them). Concurrent relays never
+    /// take the same rows.
+    async fn claim_for_publishing(&self, limit: usize, republish_after: Duration)
+        -> Result<Vec<OutboxEntry>>;
+
+    /// Undoes a claim whose publishing failed, so the next relay pass takes the rows again.
+    async fn release(&self, ids: &[i64]) -> Result<()>;
+
+    /// Records that a row's job is done.
+    async fn mark_completed(&self, id: i64) -> Result<()>;
+
+    /// Records that a row's job was given up on, and why.
+    async fn mark_dead(&self, id: i64, error: &str) -> Result<()>;
+}
+
+/// The broker: at-least-once delivery to a group of workers.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait JobQueue: Send + Sync {
+    /// Publishes jobs (in order).
+    async fn publish(&self, entries: &[OutboxEntry]) -> Result<()>;
+
+    /// Up to `max` new deliveries for `consumer`, waiting up to `wait` for the first.
+    async fn receive(&self, consumer: &str, max: usize, wait: Duration) -> Result<Vec<Delivery>>;
+
+    /// Takes over up to `max` deliveries that another consumer received more than `min_idle`
+    /// ago and never acknowledged (it died or hangs).
+    async fn reclaim(&self, consumer: &str, min_idle: Duration, max: usize) -> Result<Vec<Delivery>>;
+
+    /// Done with a delivery: it will not be delivered again.
+    async fn ack(&self, delivery: &Delivery) -> Result<()>;
+
+    /// Acknowledges a failed delivery and delivers the job again after `delay`, counting one
+    /// more failed attempt.
+    async fn retry_later(&self, delivery: &Delivery, delay: Duration) -> Result<()>;
+
+    /// Acknowledges a delivery and files it in the dead-letter list with `error`.
+    async fn dead_letter(&self, delivery: &Delivery, error: &str) -> Result<()>;
+
+    /// Moves retries whose delay has passed back into the queue; returns how many.
+    async fn promote_due(&self) -> Result<usize>;
+}
+
+/// Whether a message went out now or had been sent before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// Sent by this call.
+    Now,
+    /// A message for this order had already been sent: nothing was sent again.
+    Before,
+}
+
+/// Sends order confirmations, at most once per order.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Sends `message` for `order_id` unless one was sent for that order already.
+    async fn send_order_confirmation(&self, order_id: OrderId, message: &EmailMessage) -> Result<Sent>;
+}
+
+/// Daily inventory summaries.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait SummaryRepository: Send + Sync {
+    /// Computes and stores every store's summary for `day` (UTC), replacing an earlier run's,
+    /// in one transaction. Stock figures are the stock at the time of the run.
+    async fn summarize_day(&self, day: NaiveDate, low_stock_threshold: u32) -> Result<Vec<InventorySummary>>;
+
+    /// The store's summary for `day`, or its latest when `day` is `None`.
+    async fn find_summary(
+        &self,
+        store_id: StoreId,
+        day: Option<NaiveDate>,
+    ) -> Result<Option<InventorySummary>>;
+}

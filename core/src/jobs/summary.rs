@@ -1,0 +1,53 @@
+//! Daily inventory summaries.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::ports::SummaryRepository;
+use crate::stores::{require_store, StoreRepository};
+use crate::{Entity, Error, Result, StoreId};
+
+/// Items with fewer units than this (and more than zero) count as low on stock.
+pub const DEFAULT_LOW_STOCK_THRESHOLD: u32 = 5;
+
+/// One store's summary of one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventorySummary {
+    /// The store.
+    pub store_id: StoreId,
+    /// The day summarised.
+    pub day: NaiveDate,
+    /// Products with an inventory row in the store.
+    pub product_count: u64,
+    /// Units in stock, all products together.
+    pub total_units: u64,
+    /// Products at zero units.
+    pub items_at_zero: u64,
+    /// Products with at least one unit but fewer than `low_stock_threshold`.
+    pub items_low_stock: u64,
+    /// The threshold used.
+    pub low_stock_threshold: u32,
+    /// Orders confirmed in the store that day.
+    pub orders_confirmed: u64,
+    /// Orders rejected in the store that day.
+    pub orders_rejected: u64,
+    /// When it was computed (stock figures are as of then).
+    pub computed_at: DateTime<Utc>,
+}
+
+/// A store's summary for `day`, or its latest. Errors: [`Error::NotFound`] for an unknown
+/// store, and — with `Entity::Summary` — when there is no summary.
+pub async fn summary_for(
+    stores: &dyn StoreRepository,
+    summaries: &dyn SummaryRepository,
+    raw_store_id: i64,
+    day: Option<NaiveDate>,
+) -> Result<InventorySummary> {
+    let store_id = require_store(stores, raw_store_id).await?;
+    summaries
+        .find_summary(store_id, day)
+        .await?
+        .ok_or(Error::NotFound {
+            entity: Entity::Summary,
+            id: raw_store_id,
+        })
+}

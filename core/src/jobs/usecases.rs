@@ -1,0 +1,130 @@
+//! Job use-cases: relaying the outbox, running a job, and what to do when it fails.
+
+use std::time::Duration;
+
+use super::email::{render_order_confirmation, MailSettings};
+use super::model::{Delivery, Job, RetryPolicy};
+use super::ports::{JobQueue, Mailer, Outbox, Sent, SummaryRepository};
+use crate::orders::OrderRepository;
+use crate::{Entity, Error, Result};
+
+/// Publishes up to `batch` outbox jobs to the queue; returns how many. When the queue refuses
+/// them, the claim is undone and the error returned: the rows stay in the outbox for the next
+/// pass (nothing is lost while the broker is down).
+pub async fn relay_outbox(
+    outbox: &dyn Outbox,
+    queue: &dyn JobQueue,
+    batch: usize,
+    republish_after: Duration,
+) -> Result<usize> {
+    let entries = outbox.claim_for_publishing(batch, republish_after).await?;
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    if let Err(error) = queue.publish(&entries).await {
+        let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
+        // If even this fails, the rows count as published and come back after
+        // `republish_after`: later, but not lost.
+        if let Err(release_error) = outbox.release(&ids).await {
+            tracing::warn!(%release_error, rows = ids.len(), "could not release outbox rows");
+        }
+        return Err(error);
+    }
+    Ok(entries.len())
+}
+
+/// What a job needs.
+pub struct JobContext<'a> {
+    /// To read the order to confirm.
+    pub orders: &'a dyn OrderRepository,
+    /// To send confirmations.
+    pub mailer: &'a dyn Mailer,
+    /// To compute summaries.
+    pub summaries: &'a dyn SummaryRepository,
+    /// Sender and recipient of confirmations.
+    pub mail: &'a MailSettings,
+    /// Low-stock threshold of the summaries.
+    pub low_stock_threshold: u32,
+}
+
+/// Runs one job. Idempotent: running it twice has the effect of running it once (one
+/// confirmation per order; a summary day is replaced, not added).
+pub async fn run_job(job: &Job, ctx: &JobContext<'_>) -> Result<()> {
+    match job {
+        Job::OrderConfirmation { order_id } => {
+            let order = ctx.orders.get_order(*order_id).await?.ok_or(Error::NotFound {
+                entity: Entity::Order,
+                id: order_id.get(),
+            })?;
+            let Some(message) = render_order_confirmation(&order, ctx.mail) else {
+                tracing::warn!(
+                    order_id = order_id.get(),
+                    status = order.status.as_str(),
+                    "order is not confirmed; nothing to send"
+                );
+                return Ok(());
+            };
+            match ctx.mailer.send_order_confirmation(order.id, &message).await? {
+                Sent::Now => tracing::info!(order_id = order_id.get(), to = %message.to, "confirmation sent"),
+                Sent::Before => tracing::info!(
+                    order_id = order_id.get(),
+                    "confirmation was sent before; not sent again"
+                ),
+            }
+            Ok(())
+        }
+        Job::InventorySummary { day } => {
+            let summaries = ctx.summaries.summarize_day(*day, ctx.low_stock_threshold).await?;
+            tracing::info!(%day, stores = summaries.len(), "inventory summaries stored");
+            Ok(())
+        }
+    }
+}
+
+/// What became of a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Processed {
+    /// Done and acknowledged.
+    Done,
+    /// Failed; delivered again after this delay.
+    Retrying(Duration),
+    /// Failed for good; in the dead-letter list.
+    Dead,
+}
+
+/// Runs a delivery's job and settles it: done → outbox row completed, then acknowledged;
+/// failed → retried after a backoff, or dead-lettered once `policy.max_attempts` is reached
+/// or at once when retrying cannot help (the order does not exist).
+///
+/// An error here (the database or the queue failing while settling) leaves the delivery
+/// unacknowledged: it is reclaimed and run again later, which is safe because jobs are
+/// idempotent.
+pub async fn process_delivery(
+    delivery: &Delivery,
+    queue: &dyn JobQueue,
+    outbox: &dyn Outbox,
+    ctx: &JobContext<'_>,
+    policy: &RetryPolicy,
+) -> Result<Processed> {
+    let failure = match run_job(&delivery.job, ctx).await {
+        Ok(()) => {
+            outbox.mark_completed(delivery.outbox_id).await?;
+            queue.ack(delivery).await?;
+            return Ok(Processed::Done);
+        }
+        Err(error) => error,
+    };
+    let permanent = matches!(failure, Error::Invalid(_) | Error::NotFound { .. });
+    let attempts = delivery.attempt + 1;
+    if permanent || attempts >= policy.max_attempts {
+        let reason = failure.to_string();
+        tracing::error!(job = delivery.job.kind(), outbox_id = delivery.outbox_id, attempts, error = %reason, "job dead-lettered");
+        queue.dead_letter(delivery, &reason).await?;
+        outbox.mark_dead(delivery.outbox_id, &reason).await?;
+        return Ok(Processed::Dead);
+    }
+    let delay = policy.backoff(delivery.attempt);
+    tracing::warn!(job = delivery.job.kind(), outbox_id = delivery.outbox_id, attempts, retry_in_ms = delay.as_millis() as u64, error = %failure, "job failed; will retry");
+    queue.retry_later(delivery, delay).await?;
+    Ok(Processed::Retrying(delay))
+}

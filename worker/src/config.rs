@@ -1,0 +1,82 @@
+//! Settings from flags or environment variables, with defaults matching `scripts/services`.
+
+use std::time::Duration;
+
+use aforro_core::jobs::{MailSettings, RetryPolicy, DEFAULT_LOW_STOCK_THRESHOLD};
+use clap::Args;
+
+/// Where the data and the broker live.
+#[derive(Debug, Clone, Args)]
+pub struct Connections {
+    /// PostgreSQL connection URL.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://aforro:aforro@127.0.0.1:55432/aforro",
+        hide_env_values = true
+    )]
+    pub database_url: String,
+    /// Most Postgres connections this process opens.
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 4)]
+    pub database_pool_size: usize,
+    /// Redis connection URL (the broker).
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        default_value = "redis://127.0.0.1:56379",
+        hide_env_values = true
+    )]
+    pub redis_url: String,
+    /// Prefix of every Redis key (the same as the server's).
+    #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "aforro")]
+    pub redis_key_prefix: String,
+}
+
+/// How jobs are run.
+#[derive(Debug, Clone, Args)]
+pub struct JobSettings {
+    /// SMTP server for confirmations (`smtp://host:port`); unset: record them in `sent_emails`
+    /// and log them instead.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of confirmations.
+    #[arg(long, env = "MAIL_FROM", default_value = "aforro <orders@aforro.test>")]
+    pub mail_from: String,
+    /// Recipient of confirmations (the API has no customer address yet).
+    #[arg(long, env = "MAIL_TO", default_value = "customer@aforro.test")]
+    pub mail_to: String,
+    /// Items with fewer units than this (and at least one) count as low on stock.
+    #[arg(long, env = "LOW_STOCK_THRESHOLD", default_value_t = DEFAULT_LOW_STOCK_THRESHOLD)]
+    pub low_stock_threshold: u32,
+    /// Attempts before a failing job is dead-lettered.
+    #[arg(long, env = "JOB_MAX_ATTEMPTS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub job_max_attempts: u32,
+    /// First retry delay in milliseconds (doubled for each later attempt, at most 5 minutes).
+    #[arg(long, env = "JOB_RETRY_BASE_MS", default_value_t = 2000)]
+    pub job_retry_base_ms: u64,
+    /// A job another worker received this many seconds ago without finishing is taken over.
+    #[arg(long, env = "JOB_CLAIM_IDLE_SECONDS", default_value_t = 60)]
+    pub job_claim_idle_seconds: u64,
+    /// Outbox rows published this long ago and still not done are published again.
+    #[arg(long, env = "OUTBOX_REPUBLISH_SECONDS", default_value_t = 600)]
+    pub outbox_republish_seconds: u64,
+}
+
+impl JobSettings {
+    /// Sender and recipient.
+    pub fn mail(&self) -> MailSettings {
+        MailSettings {
+            from: self.mail_from.clone(),
+            to: self.mail_to.clone(),
+        }
+    }
+
+    /// Retries.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.job_max_attempts,
+            base_delay: Duration::from_millis(self.job_retry_base_ms),
+            max_delay: Duration::from_secs(300),
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! The job pipeline on real Postgres and Redis: outbox → relay → Redis Streams → worker.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aforro_adapters::postgres::test_db::TestDb;
+use aforro_adapters::postgres::{PoolSettings, Postgres, RecordingMailer};
+use aforro_adapters::redis::Redis;
+use aforro_adapters::test_redis::RedisProcess;
+use aforro_core::jobs::{MailSettings, RetryPolicy, SummaryRepository};
+use aforro_core::orders::{place_order, OrderStatus, PlaceOrder, RequestedItem};
+use aforro_worker::runner::Worker;
+use chrono::NaiveDate;
+
+const DEFAULT_TEST_REDIS: &str = "redis://127.0.0.1:56379";
+
+struct Setup {
+    db: TestDb,
+    postgres: Postgres,
+    redis_url: String,
+}
+
+impl Setup {
+    /// A fresh database with stores 1–2, products 1–3 and some stock.
+    async fn new() -> Self {
+        Self::with_redis(std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_TEST_REDIS.into())).await
+    }
+
+    async fn with_redis(redis_url: String) -> Self {
+        let db = TestDb::new().await.expect("test database");
+        db.run_sql(
+            "INSERT INTO categories (id, name) VALUES (1, 'Beverages');
+             INSERT INTO products (id, title, price, category_id) VALUES
+               (1, 'Green Tea', 4.20, 1), (2, 'Oolong', 6.00, 1), (3, 'Matcha', 9.00, 1);
+             INSERT INTO stores (id, name, location) VALUES (1, 'Baixa', 'Lisbon'), (2, 'Ribeira', 'Porto');
+             INSERT INTO inventory (store_id, product_id, quantity) VALUES
+               (1, 1, 100), (1, 2, 3), (1, 3, 0), (2, 1, 10)",
+        )
+        .await;
+        let postgres = Postgres::connect(
+            &db.url,
+            PoolSettings {
+                max_size: 8,
+                ..PoolSettings::default()
+            },
+        )
+        .unwrap();
+        Self {
+            db,
+            postgres,
+            redis_url,
+        }
+    }
+
+    /// A worker with its own consumer name; its Redis keys carry the test database's name.
+    fn worker(&self, consumer: &str) -> Worker {
+        let redis = Redis::connect(&self.redis_url, &self.db.name).unwrap();
+        Worker {
+            outbox: Arc::new(self.postgres.clone()),
+            queue: Arc::new(redis),
+            orders: Arc::new(self.postgres.clone()),
+            mailer: Arc::new(RecordingMailer::new(self.postgres.clone())),
+            summaries: Arc::new(self.postgres.clone()),
+            mail: MailSettings {
+                from: "shop@aforro.test".into(),
+                to: "customer@aforro.test".into(),
+            },
+            low_stock_threshold: 5,
+            policy: RetryPolicy {
+                max_attempts: 3,
+                base_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(50),
+            },
+            consumer: consumer.into(),
+            claim_idle: Duration::from_millis(200),
+            republish_after: Duration::from_secs(600),
+        }
+    }
+
+    async fn order(&self, store_id: i64, items: &[(i64, i64)]) -> (i64, OrderStatus) {
+        let request = PlaceOrder {
+            store_id,
+            items: items
+                .iter()
+                .map(|&(product_id, quantity_requested)| RequestedItem {
+                    product_id,
+                    quantity_requested,
+                })
+                .collect(),
+        };
+        let placed = place_order(&self.postgres, &request, None).await.unwrap();
+        (placed.order.id.get(), placed.order.status)
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        self.db.scalar(&format!("SELECT ({sql})::bigint AS n")).await
+    }
+
+    async fn emails_for(&self, order_id: i64) -> i64 {
+        self.count(&format!(
+            "SELECT count(*) FROM sent_emails WHERE order_id = {order_id}"
+        ))
+        .await
+    }
+}
+
+/// Relays and works until the queue has nothing more (bounded).
+async fn drain(worker: &Worker) {
+    for _ in 0..200 {
+        worker.relay_pass().await.unwrap();
+        if !worker.work_pass(Duration::from_millis(50)).await.unwrap() {
+            return;
+        }
+    }
+    panic!("queue never drained");
+}
+
+#[tokio::test]
+async fn a_confirmed_order_yields_exactly_one_email_even_when_delivered_twice() {
+    let setup = Setup::new().await;
+    let (order_id, status) = setup.order(1, &[(1, 2), (2, 1)]).await;
+    assert_eq!(status, OrderStatus::Confirmed);
+    assert_eq!(
+        setup.count("SELECT count(*) FROM outbox").await,
+        1,
+        "written with the order"
+    );
+
+    let worker = setup.worker("a");
+    drain(&worker).await;
+    assert_eq!(setup.emails_for(order_id).await, 1);
+    let listing_items = setup
+        .count(&format!(
+            "SELECT count(*) FROM sent_emails WHERE order_id = {order_id}
+             AND body LIKE '%2 × Green Tea%' AND body LIKE '%1 × Oolong%'
+             AND subject LIKE 'Order {order_id} confirmed%'"
+        ))
+        .await;
+    assert_eq!(listing_items, 1, "the message lists the items");
+    assert_eq!(
+        setup
+            .count("SELECT count(*) FROM outbox WHERE completed_at IS NOT NULL")
+            .await,
+        1
+    );
+
+    // The same job delivered again (a lost ack, a republish): no second email.
+    setup
+        .db
+        .run_sql("UPDATE outbox SET completed_at = NULL, published_at = now() - interval '1 hour'")
+        .await;
+    let mut impatient = setup.worker("b");
+    impatient.republish_after = Duration::from_secs(1);
+    drain(&impatient).await;
+    assert_eq!(setup.emails_for(order_id).await, 1);
+    assert_eq!(
+        setup
+            .count("SELECT count(*) FROM outbox WHERE completed_at IS NOT NULL")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_order_yields_no_job_and_no_email() {
+    let setup = Setup::new().await;
+    let (order_id, status) = setup.order(1, &[(2, 4)]).await;
+    assert_eq!(status, OrderStatus::Rejected);
+    drain(&setup.worker("a")).await;
+    assert_eq!(setup.count("SELECT count(*) FROM outbox").await, 0);
+    assert_eq!(setup.emails_for(order_id).await, 0);
+}
+
+#[tokio::test]
+async fn a_job_a_consumer_never_acknowledges_is_taken_over_and_done_once() {
+    let setup = Setup::new().await;
+    let (order_id, _) = setup.order(1, &[(1, 1)]).await;
+    let dying = setup.worker("dying");
+    dying.relay_pass().await.unwrap();
+    // "dying" receives the job and then never acknowledges it (killed mid-job).
+    let taken = dying
+        .queue
+        .receive("dying", 1, Duration::from_millis(100))
+        .await
+        .unwrap();
+    assert_eq!(taken.len(), 1);
+
+    let survivor = setup.worker("survivor");
+    assert_eq!(
+        survivor.reclaim_pass().await.unwrap(),
+        0,
+        "not idle long enough yet"
+    );
+    assert!(
+        !survivor.work_pass(Duration::from_millis(50)).await.unwrap(),
+        "not delivered twice"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(survivor.reclaim_pass().await.unwrap(), 1);
+    assert_eq!(setup.emails_for(order_id).await, 1);
+    // Nothing is left pending and nothing more arrives.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(survivor.reclaim_pass().await.unwrap(), 0);
+    assert_eq!(setup.emails_for(order_id).await, 1);
+}
+
+#[tokio::test]
+async fn several_workers_at_once_send_each_confirmation_once() {
+    let setup = Setup::new().await;
+    let mut orders = Vec::new();
+    for _ in 0..40 {
+        orders.push(setup.order(1, &[(1, 1)]).await.0);
+    }
+    let workers: Vec<Worker> = (0..4).map(|i| setup.worker(&format!("w{i}"))).collect();
+    // Every worker relays and consumes at once until the queue stays empty for it.
+    let runs = workers.iter().map(|w| async move {
+        let mut idle = 0;
+        while idle < 5 {
+            w.relay_pass().await.unwrap();
+            idle = if w.work_pass(Duration::from_millis(20)).await.unwrap() {
+                0
+            } else {
+                idle + 1
+            };
+        }
+    });
+    futures_join_all(runs).await;
+    assert_eq!(setup.count("SELECT count(*) FROM sent_emails").await, 40);
+    assert_eq!(
+        setup
+            .count("SELECT count(DISTINCT order_id) FROM sent_emails")
+            .await,
+        40
+    );
+    assert_eq!(
+        setup
+            .count("SELECT count(*) FROM outbox WHERE completed_at IS NULL")
+            .await,
+        0
+    );
+}
+
+async fn futures_join_all<F: std::future::Future<Output = ()>>(futures: impl IntoIterator<Item = F>) {
+    let handles: Vec<_> = futures.into_iter().collect();
+    let mut pinned: Vec<_> = handles.into_iter().map(Box::pin).collect();
+    // Poll all together (no extra dependency for join_all).
+    std::future::poll_fn(|cx| {
+        pinned.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+        if pinned.is_empty() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn jobs_written_while_redis_is_down_are_published_when_it_returns() {
+    let redis = RedisProcess::start().await;
+    let setup = Setup::with_redis(redis.url()).await;
+    let worker = setup.worker("a");
+    let port = redis.stop();
+
+    let (order_id, _) = setup.order(1, &[(1, 1)]).await;
+    assert!(worker.relay_pass().await.is_err(), "the broker is down");
+    assert_eq!(
+        setup
+            .count("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            .await,
+        1,
+        "the claim is released: the job waits in the outbox"
+    );
+
+    let _redis = RedisProcess::start_on(port).await;
+    // The adapter's breaker retries Redis a second after the failure.
+    let mut published = 0;
+    for _ in 0..30 {
+        if let Ok(n) = worker.relay_pass().await {
+            published = n;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(published, 1);
+    drain(&worker).await;
+    assert_eq!(setup.emails_for(order_id).await, 1);
+}
+
+#[tokio::test]
+async fn a_summary_counts_the_days_orders_and_the_stock() {
+    let setup = Setup::new().await;
+    let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+    setup.order(1, &[(1, 10)]).await; // confirmed: 100 → 90
+    setup.order(1, &[(2, 1)]).await; // confirmed: 3 → 2 (low stock)
+    setup.order(1, &[(3, 1)]).await; // rejected: 0 available
+    setup.order(2, &[(1, 11)]).await; // rejected: 10 available
+    setup.order(2, &[(1, 1)]).await; // confirmed, but moved to the day after
+    setup
+        .db
+        .run_sql(
+            "UPDATE orders SET created_at = '2026-11-24T12:00:00Z';
+             UPDATE orders SET created_at = '2026-11-25T00:00:00Z' WHERE id = (SELECT max(id) FROM orders)",
+        )
+        .await;
+
+    let summaries = setup.postgres.summarize_day(day, 5).await.unwrap();
+    assert_eq!(summaries.len(), 2);
+    let baixa = &summaries[0];
+    assert_eq!(
+        (
+            baixa.product_count,
+            baixa.total_units,
+            baixa.items_at_zero,
+            baixa.items_low_stock
+        ),
+        (3, 92, 1, 1)
+    );
+    assert_eq!((baixa.orders_confirmed, baixa.orders_rejected), (2, 1));
+    let ribeira = &summaries[1];
+    assert_eq!((ribeira.product_count, ribeira.total_units), (1, 9));
+    assert_eq!((ribeira.orders_confirmed, ribeira.orders_rejected), (0, 1));
+
+    // Re-running the day replaces its rows.
+    setup.postgres.summarize_day(day, 5).await.unwrap();
+    assert_eq!(setup.count("SELECT count(*) FROM inventory_summaries").await, 2);
+
+    // The same job through the queue, as the scheduler enqueues it.
+    let scheduler = aforro_worker::schedule::Scheduler {
+        outbox: Arc::new(setup.postgres.clone()),
+        schedule: aforro_worker::schedule::SummarySchedule::parse("5 0 * * *").unwrap(),
+    };
+    let next_day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    assert!(scheduler.enqueue_summary(next_day).await.unwrap());
+    assert!(
+        !scheduler.enqueue_summary(next_day).await.unwrap(),
+        "one job per day"
+    );
+    drain(&setup.worker("a")).await;
+    assert_eq!(
+        setup
+            .count(
+                "SELECT orders_confirmed FROM inventory_summaries WHERE store_id = 2 AND day = '2026-11-25'"
+            )
+            .await,
+        1
+    );
+}
