@@ -9,14 +9,16 @@ COPY adapters/Cargo.toml adapters/
 COPY server/Cargo.toml server/
 COPY worker/Cargo.toml worker/
 COPY seeder/Cargo.toml seeder/
-RUN for c in core adapters server; do mkdir -p $c/src && touch $c/src/lib.rs; done \
- && for c in server worker seeder; do mkdir -p $c/src && echo 'fn main() {}' > $c/src/main.rs; done \
- && cargo build --release --workspace --bins \
- && rm -rf core/src adapters/src server/src worker/src seeder/src
+COPY bench/Cargo.toml bench/
+RUN for c in core adapters server worker; do mkdir -p $c/src && touch $c/src/lib.rs; done \
+ && for c in server worker seeder bench; do mkdir -p $c/src && echo 'fn main() {}' > $c/src/main.rs; done \
+ && cargo build --release -p aforro-server -p aforro-worker -p aforro-seeder \
+ && rm -rf core/src adapters/src server/src worker/src seeder/src bench/src
 # 2. Our sources (migrations are embedded at compile time).
 COPY . .
-RUN touch core/src/lib.rs adapters/src/lib.rs server/src/lib.rs server/src/main.rs worker/src/main.rs seeder/src/main.rs \
- && cargo build --release --workspace --bins
+RUN touch core/src/lib.rs adapters/src/lib.rs server/src/lib.rs server/src/main.rs \
+      worker/src/lib.rs worker/src/main.rs seeder/src/main.rs \
+ && cargo build --release -p aforro-server -p aforro-worker -p aforro-seeder
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \

@@ -139,3 +139,47 @@ async fn bad_pagination_and_unknown_stores() {
         assert_eq!(app.get(path).await.status(), 404, "{path}");
     }
 }
+
+#[tokio::test]
+async fn inventory_summaries_latest_by_date_and_missing() {
+    let app = TestApp::spawn().await;
+    app.seed_basic().await;
+    let path = "/stores/1/inventory/summary/";
+    let none = app.get(path).await;
+    assert_eq!(none.status(), 404, "no summary yet");
+    assert_eq!(none.headers()["content-type"], "application/problem+json");
+
+    app.db
+        .run_sql(
+            "INSERT INTO inventory_summaries (store_id, day, product_count, total_units, items_at_zero,
+                 items_low_stock, low_stock_threshold, orders_confirmed, orders_rejected, computed_at)
+             VALUES (1, '2026-11-23', 3, 16, 0, 1, 5, 4, 1, '2026-11-24T00:05:00Z'),
+                    (1, '2026-11-24', 3, 12, 1, 1, 5, 2, 0, '2026-11-25T00:05:00Z')",
+        )
+        .await;
+    let latest: Value = app.get(path).await.json().await.unwrap();
+    assert_eq!(
+        latest,
+        json!({"store_id": 1, "date": "2026-11-24", "product_count": 3, "total_units": 12,
+               "items_at_zero": 1, "items_low_stock": 1, "low_stock_threshold": 5,
+               "orders_confirmed": 2, "orders_rejected": 0, "computed_at": "2026-11-25T00:05:00.000Z"})
+    );
+    let older: Value = app
+        .get(&format!("{path}?date=2026-11-23"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (older["date"].as_str(), older["orders_confirmed"].as_i64()),
+        (Some("2026-11-23"), Some(4))
+    );
+    assert_eq!(app.get(&format!("{path}?date=2026-11-22")).await.status(), 404);
+    assert_eq!(app.get("/stores/2/inventory/summary/").await.status(), 404);
+    assert_eq!(app.get("/stores/999/inventory/summary/").await.status(), 404);
+
+    let bad = app.get(&format!("{path}?date=24-11-2026")).await;
+    assert_eq!(bad.status(), 422);
+    let body: Value = bad.json().await.unwrap();
+    assert_eq!(problem_fields(&body), ["date"]);
+}
