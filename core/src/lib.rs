@@ -8,6 +8,8 @@
 //! Every port has a [`mockall`](https://docs.rs/mockall) mock, compiled for this crate's tests
 //! and, with the `mock` feature, for other crates' tests (`MockOrderRepository`, …).
 
+#![deny(missing_docs)]
+
 pub mod cache;
 pub mod catalogue;
 pub mod error;

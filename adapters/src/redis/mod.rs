@@ -22,7 +22,7 @@ use redis::RedisError;
 use breaker::Breaker;
 
 /// How long one attempt to get a connection may take before the request goes on without Redis.
-const CONNECTION_TIMEOUT: Duration = Duration::from_millis(500);
+const CONNECTION_TIMEOUT: Duration = Duration::from_millis(250);
 /// How long Redis is considered down after a connection failure before it is tried again.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
@@ -38,6 +38,9 @@ pub struct Redis {
     /// Unique per process, with `sequence`: distinct members for the rate limiter's log.
     nonce: u64,
     sequence: Arc<AtomicU64>,
+    /// Operations that failed for want of Redis since start (bypassed cache reads, fallback
+    /// rate-limit decisions, …): the count behind the logs.
+    failures: Arc<AtomicU64>,
     /// Whether the job stream's consumer group is known to exist; see [`queue`].
     group_ready: Arc<AtomicBool>,
 }
@@ -58,8 +61,9 @@ impl Redis {
         let pool = Pool::builder()
             .max_size(32)
             .connection_timeout(CONNECTION_TIMEOUT)
-            // Fail a get at once when Redis refuses connections, instead of retrying until
-            // the timeout: the caller has a fallback and should use it now.
+            // A refused connect is not retried in the background; the waiting get still ends
+            // only at the timeout, which is why the breaker exists: one request per second
+            // pays it while Redis is down, the others fail at once.
             .retry_connection(false)
             .build_unchecked(manager);
         let nonce = std::time::SystemTime::now()
@@ -75,6 +79,7 @@ impl Redis {
             nonce,
             sequence: Arc::default(),
             group_ready: Arc::default(),
+            failures: Arc::default(),
         })
     }
 
@@ -93,6 +98,7 @@ impl Redis {
     /// A pooled connection, or `Unavailable` at once while the breaker is open.
     pub(crate) async fn conn(&self) -> Result<PooledConnection<'_, RedisConnectionManager>> {
         if self.breaker.is_open() {
+            self.failures.fetch_add(1, Ordering::Relaxed);
             return Err(Error::Unavailable(
                 "redis failed recently; not retried yet".into(),
             ));
@@ -100,7 +106,13 @@ impl Redis {
         self.pool.get().await.map_err(|e| self.pool_error(e))
     }
 
+    /// Operations that failed because Redis could not be reached, since this process started.
+    pub fn failed_operations(&self) -> u64 {
+        self.failures.load(Ordering::Relaxed)
+    }
+
     fn pool_error(&self, error: bb8_redis::bb8::RunError<RedisError>) -> Error {
+        self.failures.fetch_add(1, Ordering::Relaxed);
         self.breaker.trip();
         Error::Unavailable(error.to_string().into())
     }
@@ -112,6 +124,7 @@ impl Redis {
             || error.is_connection_dropped()
             || error.is_connection_refusal()
         {
+            self.failures.fetch_add(1, Ordering::Relaxed);
             self.breaker.trip();
             Error::Unavailable(Box::new(error))
         } else {

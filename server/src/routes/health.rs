@@ -27,6 +27,9 @@ pub struct Readiness {
     postgres: &'static str,
     #[schema(example = "ok")]
     redis: &'static str,
+    /// Operations this process could not do in Redis since it started (cache reads and writes
+    /// bypassed, rate-limit decisions taken locally).
+    redis_failed_operations: u64,
 }
 
 /// 200 when Postgres and Redis answer, 503 naming the ones that do not.
@@ -52,11 +55,13 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         Ok(HttpResponse::Ok().json(Readiness {
             postgres: "ok",
             redis: "ok",
+            redis_failed_operations: state.redis.failed_operations(),
         }))
     } else {
         Err(ApiError::Unavailable(format!(
-            "not ready: {} down",
-            down.join(" and ")
+            "not ready: {} down ({} redis operations failed since start)",
+            down.join(" and "),
+            state.redis.failed_operations()
         )))
     }
 }

@@ -121,7 +121,7 @@ async fn health_readiness_and_openapi() {
     assert_eq!(ready.status(), 200);
     assert_eq!(
         ready.json::<Value>().await.unwrap(),
-        json!({"postgres": "ok", "redis": "ok"})
+        json!({"postgres": "ok", "redis": "ok", "redis_failed_operations": 0})
     );
 
     let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
@@ -131,6 +131,9 @@ async fn health_readiness_and_openapi() {
         "/orders/{order_id}/",
         "/stores/{store_id}/orders/",
         "/stores/{store_id}/inventory/",
+        "/stores/{store_id}/inventory/summary/",
+        "/api/search/products/",
+        "/api/search/suggest/",
         "/healthz",
         "/readyz",
     ] {

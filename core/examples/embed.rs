@@ -1,0 +1,252 @@
+//! Embedding `aforro-core` in another Rust service: a tiny kiosk that keeps its stock in
+//! memory, implements the order ports itself, and places orders through
+//! [`aforro_core::orders::place_order`] — the same use-case the HTTP server runs on Postgres.
+//!
+//! Run it with `cargo run -p aforro-core --example embed`.
+//!
+//! The ports are the contract: implement [`OrderRepository`] and [`OrderTransaction`] and the
+//! core validates requests, decides confirm/reject, and drives the transaction (lock stock,
+//! deduct only when everything fits, store the order, commit or roll back).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aforro_core::orders::{
+    place_order, IdempotencyKey, KeyClaim, NewOrder, Order, OrderLine, OrderRepository, OrderSummary,
+    OrderTransaction, PlaceOrder, RequestedItem, StockLine, ValidatedLine,
+};
+use aforro_core::{Error, OrderId, Page, PageRequest, ProductId, Result, StoreId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// Everything the kiosk knows.
+#[derive(Clone, Default)]
+struct State {
+    titles: HashMap<ProductId, String>,
+    stock: HashMap<(StoreId, ProductId), u32>,
+    orders: Vec<Order>,
+    keys: HashMap<String, (String, OrderId)>,
+}
+
+/// The kiosk's storage: one lock around the state. A transaction holds the lock, works on a
+/// copy, and writes the copy back on commit — simple and serialisable, fine for one process.
+#[derive(Clone, Default)]
+struct Kiosk {
+    state: Arc<Mutex<State>>,
+}
+
+struct KioskTransaction {
+    guard: OwnedMutexGuard<State>,
+    draft: State,
+    /// The fingerprint of the request whose key this transaction claimed.
+    claimed_fingerprint: String,
+}
+
+#[async_trait]
+impl OrderRepository for Kiosk {
+    async fn begin(&self) -> Result<Box<dyn OrderTransaction>> {
+        let guard = self.state.clone().lock_owned().await;
+        let draft = guard.clone();
+        Ok(Box::new(KioskTransaction {
+            guard,
+            draft,
+            claimed_fingerprint: String::new(),
+        }))
+    }
+
+    async fn get_order(&self, id: OrderId) -> Result<Option<Order>> {
+        Ok(self
+            .state
+            .lock()
+            .await
+            .orders
+            .iter()
+            .find(|o| o.id == id)
+            .cloned())
+    }
+
+    async fn list_store_orders(&self, store_id: StoreId, page: PageRequest) -> Result<Page<OrderSummary>> {
+        let state = self.state.lock().await;
+        let mine: Vec<&Order> = state
+            .orders
+            .iter()
+            .rev()
+            .filter(|o| o.store_id == store_id)
+            .collect();
+        let items = mine
+            .iter()
+            .skip(page.offset() as usize)
+            .take(page.limit() as usize)
+            .map(|o| OrderSummary {
+                id: o.id,
+                status: o.status,
+                created_at: o.created_at,
+                total_items: o.total_items(),
+                total_quantity: o.total_quantity(),
+            })
+            .collect();
+        Ok(Page {
+            items,
+            total: mine.len() as u64,
+            request: page,
+        })
+    }
+}
+
+#[async_trait]
+impl OrderTransaction for KioskTransaction {
+    async fn claim_idempotency_key(&mut self, key: &IdempotencyKey, fingerprint: &str) -> Result<KeyClaim> {
+        Ok(match self.draft.keys.get(key.as_str()) {
+            Some((existing, order_id)) => KeyClaim::Existing {
+                fingerprint: existing.clone(),
+                order_id: *order_id,
+            },
+            None => {
+                self.claimed_fingerprint = fingerprint.to_owned();
+                KeyClaim::Claimed
+            }
+        })
+    }
+
+    async fn attach_order_to_key(&mut self, key: &IdempotencyKey, order_id: OrderId) -> Result<()> {
+        self.draft.keys.insert(
+            key.as_str().to_owned(),
+            (self.claimed_fingerprint.clone(), order_id),
+        );
+        Ok(())
+    }
+
+    async fn store_exists(&mut self, store_id: StoreId) -> Result<bool> {
+        Ok(self.draft.stock.keys().any(|(store, _)| *store == store_id))
+    }
+
+    async fn lock_stock(&mut self, store_id: StoreId, product_ids: &[ProductId]) -> Result<Vec<StockLine>> {
+        // The whole state is already locked by this transaction.
+        Ok(product_ids
+            .iter()
+            .filter_map(|id| {
+                self.draft.titles.get(id).map(|title| StockLine {
+                    product_id: *id,
+                    title: title.clone(),
+                    available: self.draft.stock.get(&(store_id, *id)).copied().unwrap_or(0),
+                })
+            })
+            .collect())
+    }
+
+    async fn deduct_stock(&mut self, store_id: StoreId, lines: &[ValidatedLine]) -> Result<()> {
+        for line in lines {
+            let units = self
+                .draft
+                .stock
+                .get_mut(&(store_id, line.product_id))
+                .ok_or_else(|| Error::internal("deducting stock that was not locked"))?;
+            *units = units
+                .checked_sub(line.quantity.get())
+                .ok_or_else(|| Error::internal("stock would go negative"))?;
+        }
+        Ok(())
+    }
+
+    async fn insert_order<'a>(&mut self, order: NewOrder<'a>) -> Result<(OrderId, DateTime<Utc>)> {
+        let id =
+            OrderId::new(self.draft.orders.len() as i64 + 1).ok_or_else(|| Error::internal("id overflow"))?;
+        let created_at = Utc::now();
+        self.draft.orders.push(Order {
+            id,
+            store_id: order.store_id,
+            status: order.status,
+            created_at,
+            lines: order.lines.to_vec(),
+        });
+        if order.send_confirmation {
+            println!("(kiosk) would e-mail a confirmation of order {id}");
+        }
+        Ok((id, created_at))
+    }
+
+    async fn commit(&mut self) -> Result<()> {
+        *self.guard = std::mem::take(&mut self.draft);
+        Ok(())
+    }
+
+    async fn rollback(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn describe(lines: &[OrderLine]) -> String {
+    lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{} × {} (had {})",
+                l.quantity_requested.get(),
+                l.product_title,
+                l.quantity_available
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let kiosk = Kiosk::default();
+    {
+        let mut state = kiosk.state.lock().await;
+        let store = StoreId::new(1).ok_or_else(|| Error::internal("store id"))?;
+        for (id, title, units) in [(1, "Green Tea", 5), (2, "Oolong", 1)] {
+            let product = ProductId::new(id).ok_or_else(|| Error::internal("product id"))?;
+            state.titles.insert(product, title.to_owned());
+            state.stock.insert((store, product), units);
+        }
+    }
+    let order = |items: &[(i64, i64)]| PlaceOrder {
+        store_id: 1,
+        items: items
+            .iter()
+            .map(|&(product_id, quantity_requested)| RequestedItem {
+                product_id,
+                quantity_requested,
+            })
+            .collect(),
+    };
+
+    let first = place_order(&kiosk, &order(&[(1, 2), (2, 1)]), None).await?;
+    println!(
+        "order {}: {} — {}",
+        first.order.id,
+        first.order.status.as_str(),
+        describe(&first.order.lines)
+    );
+
+    // Oolong is sold out now: the whole order is rejected and nothing is deducted.
+    let second = place_order(&kiosk, &order(&[(1, 1), (2, 1)]), None).await?;
+    println!(
+        "order {}: {} — {}",
+        second.order.id,
+        second.order.status.as_str(),
+        describe(&second.order.lines)
+    );
+
+    // Validation is the core's too.
+    // A retried request with the same Idempotency-Key replays the first order.
+    let retried = place_order(&kiosk, &order(&[(1, 1)]), Some("till-7-receipt-1")).await?;
+    let replayed = place_order(&kiosk, &order(&[(1, 1)]), Some("till-7-receipt-1")).await?;
+    println!(
+        "order {} placed once, replayed: {} (same id: {})",
+        retried.order.id,
+        replayed.replayed,
+        replayed.order.id == retried.order.id
+    );
+
+    match place_order(&kiosk, &order(&[(1, 0)]), None).await {
+        Err(Error::Invalid(fields)) => println!("refused: {}", fields[0]),
+        other => println!("unexpected: {other:?}"),
+    }
+    let left = kiosk.state.lock().await.stock.values().sum::<u32>();
+    println!("units left in the kiosk: {left}");
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! The `worker` binary as a process: graceful stop on SIGTERM, and a worker killed with
+//! SIGKILL in the middle of a job whose job is then done once by another.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aforro_adapters::postgres::test_db::TestDb;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+const DEFAULT_TEST_REDIS: &str = "redis://127.0.0.1:56379";
+
+async fn execute(conn: &mut AsyncPgConnection, sql: &str) {
+    diesel::sql_query(sql).execute(conn).await.unwrap();
+}
+
+fn spawn_worker(db: &TestDb, claim_idle_seconds: u32) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_worker"))
+        .arg("run")
+        .env("DATABASE_URL", &db.url)
+        .env(
+            "REDIS_URL",
+            std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_TEST_REDIS.into()),
+        )
+        .env("REDIS_KEY_PREFIX", &db.name)
+        .env("JOB_CLAIM_IDLE_SECONDS", claim_idle_seconds.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("worker binary")
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{name}"), child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+async fn seeded_db() -> TestDb {
+    let db = TestDb::new().await.expect("test database");
+    db.run_sql(
+        "INSERT INTO categories (id, name) VALUES (1, 'Beverages');
+         INSERT INTO products (id, title, price, category_id) VALUES (1, 'Green Tea', 4.20, 1);
+         INSERT INTO stores (id, name, location) VALUES (1, 'Baixa', 'Lisbon');
+         INSERT INTO inventory (store_id, product_id, quantity) VALUES (1, 1, 100);
+         INSERT INTO orders (id, store_id, status) VALUES (1, 1, 'CONFIRMED');
+         INSERT INTO order_items (order_id, product_id, quantity_requested, quantity_available) VALUES (1, 1, 1, 100);
+         INSERT INTO outbox (kind, order_id) VALUES ('order_confirmation', 1)",
+    )
+    .await;
+    db
+}
+
+async fn wait_for(db: &TestDb, sql: &str, expected: i64, within: Duration) -> i64 {
+    let started = Instant::now();
+    loop {
+        let n = db.scalar(sql).await;
+        if n == expected || started.elapsed() > within {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_worker_cleanly() {
+    let db = seeded_db().await;
+    let mut worker = spawn_worker(&db, 60);
+    let sent = wait_for(
+        &db,
+        "SELECT count(*) AS n FROM sent_emails",
+        1,
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(sent, 1);
+    signal(&worker, "TERM");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = worker.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "worker ignored SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_job_leaves_it_to_another_which_sends_once() {
+    let db = seeded_db().await;
+    // Hold sent_emails locked: the worker's insert blocks, so it is caught mid-job.
+    let mut blocker = db.conn().await.unwrap();
+    execute(&mut blocker, "BEGIN").await;
+    execute(&mut blocker, "LOCK TABLE sent_emails IN EXCLUSIVE MODE").await;
+    let mut doomed = spawn_worker(&db, 1);
+    let waiting = wait_for(
+        &db,
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO sent_emails%'",
+        1,
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(waiting, 1, "the worker should be blocked inside the job");
+    doomed.kill().unwrap();
+    doomed.wait().unwrap();
+    execute(&mut blocker, "ROLLBACK").await;
+
+    let mut survivor = spawn_worker(&db, 1);
+    let sent = wait_for(
+        &db,
+        "SELECT count(*) AS n FROM sent_emails",
+        1,
+        Duration::from_secs(30),
+    )
+    .await;
+    // Give a duplicate every chance to appear before counting again.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let again = db.scalar("SELECT count(*) AS n FROM sent_emails").await;
+    survivor.kill().unwrap();
+    survivor.wait().unwrap();
+    assert_eq!((sent, again), (1, 1));
+    assert_eq!(
+        db.scalar("SELECT count(*) AS n FROM outbox WHERE completed_at IS NOT NULL")
+            .await,
+        1
+    );
+}
