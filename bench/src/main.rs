@@ -1,16 +1,20 @@
-//! `bench`: latency of a running aforro server over loopback, per request class, as p50/p99.
-//! A measuring tool, not a test: it asserts nothing and prints a table.
+//! `bench`: load and latency of a running aforro server over loopback. A measuring tool, not
+//! a test: it asserts nothing and prints tables (see `scripts/bench-search`,
+//! `scripts/bench-orders`).
 
-use std::time::{Duration, Instant};
+mod latency;
+mod orders;
+mod search;
 
-use anyhow::{bail, Context};
+use std::time::Duration;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
     name = "bench",
     version,
-    about = "Measure latency percentiles of a running aforro server"
+    about = "Measure a running aforro server over loopback"
 )]
 struct Cli {
     /// Base URL of the server.
@@ -35,168 +39,60 @@ enum Command {
         #[arg(long)]
         cached_url: Option<String>,
     },
-}
-
-/// Realistic searches: single words, partial words, multi-word, filters, sorts, deep pages.
-const SEARCHES: &[&str] = &[
-    "q=tea",
-    "q=choc",
-    "q=green%20tea",
-    "q=organic%20honey",
-    "q=crunchy&sort=price",
-    "q=chips&min_price=1&max_price=5",
-    "q=coffee&store_id=3",
-    "q=shampoo&in_stock=true",
-    "q=mango&store_id=7&in_stock=true",
-    "q=vanilla%20ice%20cream",
-    "q=dark%20chocolate&sort=-price",
-    "category=Snacks&sort=price",
-    "category=2&min_price=10",
-    "sort=newest",
-    "sort=price&page=50",
-    "store_id=5&sort=newest",
-    "q=laundry",
-    "q=xylophone",
-    "q=pet&category=Pet%20Supplies",
-    "in_stock=false&sort=-price",
-];
-
-/// Realistic autocomplete prefixes: what a user types, three letters on.
-const SUGGESTS: &[&str] = &[
-    "gre",
-    "gree",
-    "green",
-    "green%20t",
-    "cho",
-    "choc",
-    "choco",
-    "org",
-    "organic%20m",
-    "tea",
-    "cof",
-    "mil",
-    "van",
-    "straw",
-    "sea%20sa",
-    "pea",
-    "ban",
-    "cris",
-    "xyz",
-    "lemo",
-];
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2}", d.as_secs_f64() * 1000.0)
-}
-
-async fn measure(
-    client: &reqwest::Client,
-    urls: Vec<String>,
-    concurrency: usize,
-) -> anyhow::Result<Vec<Duration>> {
-    use futures::StreamExt;
-    let results: Vec<anyhow::Result<Duration>> = futures::stream::iter(urls)
-        .map(|url| async move {
-            let started = Instant::now();
-            let response = client.get(&url).send().await.with_context(|| url.clone())?;
-            let status = response.status();
-            response.bytes().await?;
-            if !status.is_success() {
-                bail!("{url}: {status}");
-            }
-            Ok(started.elapsed())
-        })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await;
-    let mut latencies = results.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
-    latencies.sort_unstable();
-    Ok(latencies)
-}
-
-/// p50, p99 and max of one request class against one server.
-async fn class_latency(
-    client: &reqwest::Client,
-    base: &str,
-    path: &str,
-    queries: &[&str],
-    rounds: usize,
-    concurrency: usize,
-) -> anyhow::Result<(usize, Duration, Duration, Duration)> {
-    // One warm-up round so connection set-up and cold caches are not measured (and, with the
-    // response cache on, so every later request is a hit).
-    let warm: Vec<String> = queries.iter().map(|q| format!("{base}{path}{q}")).collect();
-    measure(client, warm, concurrency).await?;
-    let urls: Vec<String> = (0..rounds)
-        .flat_map(|_| queries.iter().map(|q| format!("{base}{path}{q}")))
-        .collect();
-    let latencies = measure(client, urls, concurrency).await?;
-    Ok((
-        latencies.len(),
-        percentile(&latencies, 50.0),
-        percentile(&latencies, 99.0),
-        latencies.last().copied().unwrap_or_default(),
-    ))
-}
-
-fn ratio(uncached: Duration, cached: Duration) -> String {
-    format!("{:.0}×", uncached.as_secs_f64() / cached.as_secs_f64().max(1e-9))
+    /// POST /orders/ at each concurrency for `--seconds`, next to pgbench running the same
+    /// transaction (bench/order.sql) on the same database.
+    Orders {
+        /// Concurrent clients, one level after the other.
+        #[arg(long, value_delimiter = ',', default_value = "1,8,32,128")]
+        clients: Vec<usize>,
+        /// Seconds per level and per side.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Stores 1..=N are ordered from.
+        #[arg(long, default_value_t = 20)]
+        stores: u64,
+        /// Products 1..=N are ordered (every store must stock all of them).
+        #[arg(long, default_value_t = 2000)]
+        products: u64,
+        /// The database pgbench drives (the server's).
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// The pgbench script.
+        #[arg(long, default_value = "bench/order.sql")]
+        script: String,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let client = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
     match cli.command {
         Command::Search {
             rounds,
             concurrency,
             cached_url,
         } => {
-            let classes = [
-                ("search", "/api/search/products/?", SEARCHES),
-                ("suggest", "/api/search/suggest/?q=", SUGGESTS),
-            ];
-            println!("| endpoint | cache | requests | concurrency | p50 ms | p99 ms | max ms |");
-            println!("| --- | --- | --- | --- | --- | --- | --- |");
-            let mut ratios = Vec::new();
-            for (name, path, queries) in classes {
-                let (n, p50, p99, max) =
-                    class_latency(&client, &cli.url, path, queries, rounds, concurrency).await?;
-                println!(
-                    "| {name} | off | {n} | {concurrency} | {} | {} | {} |",
-                    ms(p50),
-                    ms(p99),
-                    ms(max)
-                );
-                if let Some(cached_url) = &cached_url {
-                    let (n, c50, c99, cmax) =
-                        class_latency(&client, cached_url, path, queries, rounds, concurrency).await?;
-                    println!(
-                        "| {name} | warm | {n} | {concurrency} | {} | {} | {} |",
-                        ms(c50),
-                        ms(c99),
-                        ms(cmax)
-                    );
-                    ratios.push(format!(
-                        "{name}: p50 {} faster cached, p99 {} faster cached",
-                        ratio(p50, c50),
-                        ratio(p99, c99)
-                    ));
-                }
-            }
-            for line in ratios {
-                println!("\n{line}");
-            }
+            let client = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
+            search::run(&client, &cli.url, rounds, concurrency, cached_url.as_deref()).await
+        }
+        Command::Orders {
+            clients,
+            seconds,
+            stores,
+            products,
+            database_url,
+            script,
+        } => {
+            orders::run(
+                &cli.url,
+                &database_url,
+                &script,
+                &clients,
+                Duration::from_secs(seconds),
+                stores,
+                products,
+            )
+            .await
         }
     }
-    Ok(())
 }

@@ -11,6 +11,7 @@ mod migrations;
 mod orders;
 mod outbox;
 mod pool;
+mod prepared;
 mod rows;
 pub mod schema;
 mod search;

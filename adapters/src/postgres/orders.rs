@@ -20,6 +20,7 @@ use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
 
 use super::error::db_error;
+use super::prepared::Prepared;
 use super::rows::{count, id, total};
 use super::schema::{idempotency_keys, orders};
 use super::Postgres;
@@ -174,19 +175,25 @@ impl OrderTransaction for PgOrderTransaction {
         // inline it); ORDER BY below FOR UPDATE makes the lock order ascending product id.
         // Products the store has no row for come back with 0; unknown products do not come back.
         let ids: Vec<i64> = product_ids.iter().map(|p| p.get()).collect();
-        let rows: Vec<StockRow> = diesel::sql_query(
+        let rows: Vec<StockRow> = Prepared::new(
             "WITH locked AS (
                  SELECT product_id, quantity FROM inventory
-                 WHERE store_id = $1 AND product_id = ANY($2)
+                 WHERE store_id = ",
+        )
+        .bind::<BigInt, _>(store_id.get())
+        .sql(" AND product_id = ANY(")
+        .bind::<Array<BigInt>, _>(ids.clone())
+        .sql(
+            ")
                  ORDER BY product_id
                  FOR UPDATE
              )
              SELECT p.id, p.title, coalesce(locked.quantity, 0) AS quantity
              FROM products p LEFT JOIN locked ON locked.product_id = p.id
-             WHERE p.id = ANY($2)",
+             WHERE p.id = ANY(",
         )
-        .bind::<BigInt, _>(store_id.get())
         .bind::<Array<BigInt>, _>(ids)
+        .sql(")")
         .load(&mut *self.conn)
         .await
         .map_err(db_error)?;
@@ -204,14 +211,16 @@ impl OrderTransaction for PgOrderTransaction {
     async fn deduct_stock(&mut self, store_id: StoreId, lines: &[ValidatedLine]) -> Result<()> {
         let ids: Vec<i64> = lines.iter().map(|l| l.product_id.get()).collect();
         let quantities: Vec<i32> = lines.iter().map(|l| l.quantity.get() as i32).collect();
-        let updated = diesel::sql_query(
+        let updated = Prepared::new(
             "UPDATE inventory AS i SET quantity = i.quantity - d.quantity
-             FROM unnest($2::bigint[], $3::int[]) AS d(product_id, quantity)
-             WHERE i.store_id = $1 AND i.product_id = d.product_id",
+             FROM unnest(",
         )
-        .bind::<BigInt, _>(store_id.get())
         .bind::<Array<BigInt>, _>(ids)
+        .sql("::bigint[], ")
         .bind::<Array<Integer>, _>(quantities)
+        .sql("::int[]) AS d(product_id, quantity) WHERE i.store_id = ")
+        .bind::<BigInt, _>(store_id.get())
+        .sql(" AND i.product_id = d.product_id")
         .execute(&mut *self.conn)
         .await
         .map_err(db_error)?;
@@ -240,31 +249,39 @@ impl OrderTransaction for PgOrderTransaction {
         // job in the outbox (same transaction: committed together or not at all). Lines keep
         // the client's order (their ids are drawn in ORDINALITY order, and GET /orders/{id}/
         // sorts by line id).
-        let row: InsertedOrder = diesel::sql_query(
-            "WITH new_order AS (
-                 INSERT INTO orders (store_id, status) VALUES ($1, $2) RETURNING id, created_at
-             ), new_lines AS (
-                 INSERT INTO order_items (order_id, product_id, quantity_requested, quantity_available)
-                 SELECT new_order.id, l.product_id, l.requested, l.available
-                 FROM new_order,
-                      unnest($3::bigint[], $4::int[], $5::int[]) WITH ORDINALITY
-                          AS l(product_id, requested, available, position)
-                 ORDER BY l.position
-             ), confirmation AS (
-                 INSERT INTO outbox (kind, order_id)
-                 SELECT 'order_confirmation', new_order.id FROM new_order WHERE $6
-             )
-             SELECT id, created_at FROM new_order",
-        )
-        .bind::<BigInt, _>(order.store_id.get())
-        .bind::<Text, _>(order.status.as_str())
-        .bind::<Array<BigInt>, _>(ids)
-        .bind::<Array<Integer>, _>(requested)
-        .bind::<Array<Integer>, _>(available)
-        .bind::<Bool, _>(order.send_confirmation)
-        .get_result(&mut *self.conn)
-        .await
-        .map_err(db_error)?;
+        let row: InsertedOrder =
+            Prepared::new("WITH new_order AS (INSERT INTO orders (store_id, status) VALUES (")
+                .bind::<BigInt, _>(order.store_id.get())
+                .sql(", ")
+                .bind::<Text, _>(order.status.as_str())
+                .sql(
+                    ") RETURNING id, created_at
+                 ), new_lines AS (
+                     INSERT INTO order_items (order_id, product_id, quantity_requested, quantity_available)
+                     SELECT new_order.id, l.product_id, l.requested, l.available
+                     FROM new_order, unnest(",
+                )
+                .bind::<Array<BigInt>, _>(ids)
+                .sql("::bigint[], ")
+                .bind::<Array<Integer>, _>(requested)
+                .sql("::int[], ")
+                .bind::<Array<Integer>, _>(available)
+                .sql(
+                    "::int[]) WITH ORDINALITY AS l(product_id, requested, available, position)
+                     ORDER BY l.position
+                 ), confirmation AS (
+                     INSERT INTO outbox (kind, order_id)
+                     SELECT 'order_confirmation', new_order.id FROM new_order WHERE ",
+                )
+                .bind::<Bool, _>(order.send_confirmation)
+                .sql(
+                    "
+                 )
+                 SELECT id, created_at FROM new_order",
+                )
+                .get_result(&mut *self.conn)
+                .await
+                .map_err(db_error)?;
         Ok((id(row.id, OrderId::new)?, row.created_at))
     }
 

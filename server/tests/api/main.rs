@@ -5,6 +5,7 @@
 mod cache;
 mod contention;
 mod contract;
+mod faults;
 mod helpers;
 mod orders;
 mod reads;

@@ -1,0 +1,176 @@
+//! `bench orders`: POST /orders/ throughput and latency at several concurrencies, next to
+//! the same transaction as plain SQL driven by pgbench against the same database.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use crate::latency::{ms, percentile};
+
+/// What one concurrency level measured.
+struct Level {
+    clients: usize,
+    orders: usize,
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    confirmed: usize,
+    errors: usize,
+}
+
+/// A tiny deterministic generator per client (xorshift): no shared state, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Orders of two lines, the second product next to the first (as bench/order.sql).
+fn body(rng: &mut Rng, stores: u64, products: u64) -> String {
+    let store = rng.below(stores) + 1;
+    let p1 = rng.below(products) + 1;
+    let p2 = p1 % products + 1;
+    format!(
+        r#"{{"store_id":{store},"items":[{{"product_id":{p1},"quantity_requested":1}},{{"product_id":{p2},"quantity_requested":1}}]}}"#
+    )
+}
+
+async fn api_level(
+    url: &str,
+    clients: usize,
+    duration: Duration,
+    stores: u64,
+    products: u64,
+) -> anyhow::Result<Level> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()?;
+    let endpoint = Arc::new(format!("{url}/orders/"));
+    let deadline = Instant::now() + duration;
+    let tasks: Vec<_> = (0..clients)
+        .map(|i| {
+            let client = client.clone();
+            let endpoint = endpoint.clone();
+            tokio::spawn(async move {
+                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9));
+                let (mut latencies, mut confirmed, mut errors) = (Vec::new(), 0usize, 0usize);
+                while Instant::now() < deadline {
+                    let started = Instant::now();
+                    let response = client
+                        .post(endpoint.as_str())
+                        .header("content-type", "application/json")
+                        .body(body(&mut rng, stores, products))
+                        .send()
+                        .await;
+                    match response {
+                        Ok(r) if r.status().as_u16() == 201 => {
+                            let text = r.text().await.unwrap_or_default();
+                            if text.contains("\"CONFIRMED\"") {
+                                confirmed += 1;
+                            }
+                            latencies.push(started.elapsed());
+                        }
+                        _ => errors += 1,
+                    }
+                }
+                (latencies, confirmed, errors)
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let mut latencies = Vec::new();
+    let (mut confirmed, mut errors) = (0, 0);
+    for task in tasks {
+        let (l, c, e) = task.await?;
+        latencies.extend(l);
+        confirmed += c;
+        errors += e;
+    }
+    let elapsed = started.elapsed().max(duration);
+    latencies.sort_unstable();
+    Ok(Level {
+        clients,
+        orders: latencies.len(),
+        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&latencies, 50.0),
+        p99: percentile(&latencies, 99.0),
+        confirmed,
+        errors,
+    })
+}
+
+/// pgbench's TPS (excluding connection set-up) for the script at `clients`.
+fn pgbench_level(
+    database_url: &str,
+    script: &str,
+    clients: usize,
+    duration: Duration,
+    stores: u64,
+    products: u64,
+) -> anyhow::Result<f64> {
+    let output = Command::new("pgbench")
+        .args(["--no-vacuum", "--protocol=prepared", "-f", script])
+        .args(["-c", &clients.to_string(), "-j", &clients.min(2).to_string()])
+        .args(["-T", &duration.as_secs().max(1).to_string()])
+        .args([
+            "-D",
+            &format!("stores={stores}"),
+            "-D",
+            &format!("products={products}"),
+        ])
+        .arg(database_url)
+        .output()
+        .context("pgbench (Debian package postgresql-client)")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!(
+            "pgbench failed: {}{}",
+            text,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    text.lines()
+        .find_map(|line| {
+            let rest = line.strip_prefix("tps = ")?;
+            rest.split_whitespace().next()?.parse::<f64>().ok()
+        })
+        .context("no `tps = ` line in pgbench's output")
+}
+
+/// Runs every level against the API and against pgbench, alternating, and prints one table.
+pub async fn run(
+    url: &str,
+    database_url: &str,
+    script: &str,
+    levels: &[usize],
+    duration: Duration,
+    stores: u64,
+    products: u64,
+) -> anyhow::Result<()> {
+    println!("| clients | API orders/s | pgbench TPS | API / pgbench | API p50 ms | API p99 ms | orders | confirmed | errors |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for &clients in levels {
+        let api = api_level(url, clients, duration, stores, products).await?;
+        let sql = pgbench_level(database_url, script, clients, duration, stores, products)?;
+        println!(
+            "| {} | {:.0} | {:.0} | {:.2} | {} | {} | {} | {} | {} |",
+            api.clients,
+            api.per_second,
+            sql,
+            api.per_second / sql,
+            ms(api.p50),
+            ms(api.p99),
+            api.orders,
+            api.confirmed,
+            api.errors
+        );
+    }
+    Ok(())
+}

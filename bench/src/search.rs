@@ -1,0 +1,128 @@
+//! `bench search`: search and suggest latency, uncached and warm-cached side by side.
+
+use std::time::Duration;
+
+use crate::latency::{measure, ms, percentile};
+
+/// Realistic searches: single words, partial words, multi-word, filters, sorts, deep pages.
+pub const SEARCHES: &[&str] = &[
+    "q=tea",
+    "q=choc",
+    "q=green%20tea",
+    "q=organic%20honey",
+    "q=crunchy&sort=price",
+    "q=chips&min_price=1&max_price=5",
+    "q=coffee&store_id=3",
+    "q=shampoo&in_stock=true",
+    "q=mango&store_id=7&in_stock=true",
+    "q=vanilla%20ice%20cream",
+    "q=dark%20chocolate&sort=-price",
+    "category=Snacks&sort=price",
+    "category=2&min_price=10",
+    "sort=newest",
+    "sort=price&page=50",
+    "store_id=5&sort=newest",
+    "q=laundry",
+    "q=xylophone",
+    "q=pet&category=Pet%20Supplies",
+    "in_stock=false&sort=-price",
+];
+
+/// Realistic autocomplete prefixes: what a user types, three letters on.
+pub const SUGGESTS: &[&str] = &[
+    "gre",
+    "gree",
+    "green",
+    "green%20t",
+    "cho",
+    "choc",
+    "choco",
+    "org",
+    "organic%20m",
+    "tea",
+    "cof",
+    "mil",
+    "van",
+    "straw",
+    "sea%20sa",
+    "pea",
+    "ban",
+    "cris",
+    "xyz",
+    "lemo",
+];
+
+/// p50, p99 and max of one request class against one server.
+async fn class_latency(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    queries: &[&str],
+    rounds: usize,
+    concurrency: usize,
+) -> anyhow::Result<(usize, Duration, Duration, Duration)> {
+    // One warm-up round so connection set-up and cold caches are not measured (and, with the
+    // response cache on, so every later request is a hit).
+    let warm: Vec<String> = queries.iter().map(|q| format!("{base}{path}{q}")).collect();
+    measure(client, warm, concurrency).await?;
+    let urls: Vec<String> = (0..rounds)
+        .flat_map(|_| queries.iter().map(|q| format!("{base}{path}{q}")))
+        .collect();
+    let latencies = measure(client, urls, concurrency).await?;
+    Ok((
+        latencies.len(),
+        percentile(&latencies, 50.0),
+        percentile(&latencies, 99.0),
+        latencies.last().copied().unwrap_or_default(),
+    ))
+}
+
+fn ratio(uncached: Duration, cached: Duration) -> String {
+    format!("{:.0}×", uncached.as_secs_f64() / cached.as_secs_f64().max(1e-9))
+}
+
+/// Measures every search and suggest query `rounds` times against `url` (cache off) and, when
+/// given, `cached_url` (cache on, warmed), and prints one table and the ratios.
+pub async fn run(
+    client: &reqwest::Client,
+    url: &str,
+    rounds: usize,
+    concurrency: usize,
+    cached_url: Option<&str>,
+) -> anyhow::Result<()> {
+    let classes = [
+        ("search", "/api/search/products/?", SEARCHES),
+        ("suggest", "/api/search/suggest/?q=", SUGGESTS),
+    ];
+    println!("| endpoint | cache | requests | concurrency | p50 ms | p99 ms | max ms |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    let mut ratios = Vec::new();
+    for (name, path, queries) in classes {
+        let (n, p50, p99, max) = class_latency(client, url, path, queries, rounds, concurrency).await?;
+        println!(
+            "| {name} | off | {n} | {concurrency} | {} | {} | {} |",
+            ms(p50),
+            ms(p99),
+            ms(max)
+        );
+        if let Some(cached_url) = cached_url {
+            let (n, c50, c99, cmax) =
+                class_latency(client, cached_url, path, queries, rounds, concurrency).await?;
+            println!(
+                "| {name} | warm | {n} | {concurrency} | {} | {} | {} |",
+                ms(c50),
+                ms(c99),
+                ms(cmax)
+            );
+            ratios.push(format!(
+                "{name}: p50 {} faster cached, p99 {} faster cached",
+                ratio(p50, c50),
+                ratio(p99, c99)
+            ));
+        }
+    }
+    for line in ratios {
+        println!("\n{line}");
+    }
+    Ok(())
+}
