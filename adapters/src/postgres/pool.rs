@@ -47,9 +47,10 @@ impl Postgres {
     /// the database is down; requests then fail with `Unavailable` until it is back.
     pub fn connect(database_url: &str, settings: PoolSettings) -> Result<Self> {
         let mut config = ManagerConfig::default();
-        // A pooled connection is checked before each use, so one killed by a database restart
-        // is replaced instead of failing a request.
-        config.recycling_method = RecyclingMethod::Verified;
+        // No `SELECT 1` before each use: it was one more round trip per request (measured:
+        // orders/s at 8 clients 979 → 1,205 without it). A connection killed by a database
+        // restart fails the one request that uses it (503), is marked broken and replaced.
+        config.recycling_method = RecyclingMethod::Fast;
         let manager = AsyncDieselConnectionManager::new_with_config(database_url, config);
         let pool = Pool::builder(manager)
             .max_size(settings.max_size)
