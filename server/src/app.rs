@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::http::header;
 use actix_web::middleware::{NormalizePath, TrailingSlash};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, ResponseError, Route};
 use aforro_adapters::local_rate_limit::LocalRateLimiter;
 use aforro_adapters::postgres::{PoolSettings, Postgres};
 use aforro_adapters::redis::Redis;
@@ -93,27 +94,51 @@ impl AppState {
 }
 
 /// Registers every route. Paths are registered without their trailing slash;
-/// `NormalizePath::trim` maps `/orders/` onto `/orders` internally, with no redirect.
+/// `NormalizePath::trim` maps `/orders/` onto `/orders` internally, with no redirect. A method
+/// a path does not serve is a 405 problem with an `Allow` header.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/orders", web::post().to(orders::place_order))
-        .route("/orders/{order_id}", web::get().to(orders::get_order))
-        .route(
+    let get = |path: &str, handler| (path.to_owned(), "GET", handler);
+    let routes: Vec<(String, &'static str, Route)> = vec![
+        ("/orders".to_owned(), "POST", web::post().to(orders::place_order)),
+        get("/orders/{order_id}", web::get().to(orders::get_order)),
+        get(
             "/stores/{store_id}/orders",
             web::get().to(orders::list_store_orders),
-        )
-        .route(
+        ),
+        get(
             "/stores/{store_id}/inventory",
             web::get().to(inventory::list_store_inventory),
-        )
-        .route(
+        ),
+        get(
             "/stores/{store_id}/inventory/summary",
             web::get().to(inventory::store_inventory_summary),
-        )
-        .route("/api/search/products", web::get().to(search::search_products))
-        .route("/api/search/suggest", web::get().to(search::suggest))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/openapi.json", web::get().to(openapi_json));
+        ),
+        get("/api/search/products", web::get().to(search::search_products)),
+        get("/api/search/suggest", web::get().to(search::suggest)),
+        get("/healthz", web::get().to(health::healthz)),
+        get("/readyz", web::get().to(health::readyz)),
+        get("/openapi.json", web::get().to(openapi_json)),
+    ];
+    for (path, allow, route) in routes {
+        cfg.service(
+            web::resource(path)
+                .route(route)
+                .default_service(web::to(move |req: HttpRequest| method_not_allowed(req, allow))),
+        );
+    }
+}
+
+async fn method_not_allowed(req: HttpRequest, allow: &'static str) -> HttpResponse {
+    let mut response = ApiError::MethodNotAllowed(format!(
+        "{} is not allowed on {}; use {allow}",
+        req.method(),
+        req.path()
+    ))
+    .error_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+    response
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {

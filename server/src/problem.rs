@@ -59,6 +59,9 @@ pub enum ApiError {
     /// A dependency the request needs is down (readiness).
     #[error("{0}")]
     Unavailable(String),
+    /// The path exists but not with this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// The client used up its rate limit; it may retry after this many seconds.
     #[error("rate limit exceeded: retry after {0} s")]
     TooManyRequests(u64),
@@ -119,6 +122,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 

@@ -18,10 +18,10 @@ use crate::problem::{ApiError, Problem};
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OrderItemBody {
     /// The product.
-    #[schema(value_type = i64, minimum = 1)]
+    #[schema(value_type = i64, minimum = 1, required = true)]
     product_id: Option<WireInt>,
     /// Units wanted, 1 to 1,000,000.
-    #[schema(value_type = i64, minimum = 1, maximum = 1000000)]
+    #[schema(value_type = i64, minimum = 1, maximum = 1000000, required = true)]
     quantity_requested: Option<WireInt>,
 }
 
@@ -29,9 +29,10 @@ pub struct OrderItemBody {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PlaceOrderBody {
     /// The store to order from.
-    #[schema(value_type = i64, minimum = 1)]
+    #[schema(value_type = i64, minimum = 1, required = true)]
     store_id: Option<WireInt>,
     /// 1 to 100 lines, each product at most once.
+    #[schema(value_type = Vec<OrderItemBody>, min_items = 1, max_items = 100, required = true)]
     items: Option<Vec<OrderItemBody>>,
 }
 

@@ -14,7 +14,7 @@ use crate::problem::ApiError;
 #[allow(dead_code)] // documents the parameters; values are read by `page_request`
 pub struct PageParams {
     /// 1-based page number (default 1).
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 10000000)]
     page: Option<i64>,
     /// Items per page, 1 to 100.
     #[param(minimum = 1, maximum = 100)]

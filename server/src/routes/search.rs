@@ -27,10 +27,10 @@ pub struct SearchParams {
     /// A category id, or a category name (case-insensitive exact match).
     category: Option<String>,
     /// Lowest price, inclusive (decimal, ≥ 0).
-    #[param(value_type = Option<String>, example = "2.50")]
+    #[param(value_type = Option<String>, example = "2.50", pattern = "^[0-9]{1,10}(\\.[0-9]{1,2})?$")]
     min_price: Option<String>,
     /// Highest price, inclusive (decimal, ≥ min_price).
-    #[param(value_type = Option<String>, example = "10.00")]
+    #[param(value_type = Option<String>, example = "10.00", pattern = "^[0-9]{1,10}(\\.[0-9]{1,2})?$")]
     max_price: Option<String>,
     /// Restrict to products stocked in this store and include their `quantity`.
     #[param(minimum = 1)]

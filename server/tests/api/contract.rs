@@ -103,12 +103,12 @@ async fn paths_work_with_and_without_trailing_slash() {
 }
 
 #[tokio::test]
-async fn unknown_routes_are_404_problems() {
+async fn unknown_routes_are_404_and_wrong_methods_405_problems() {
     let app = TestApp::spawn().await;
     assert_problem(app.get("/nope/").await, 404).await;
     assert_problem(
         app.client.delete(app.url("/orders/1/")).send().await.unwrap(),
-        404,
+        405,
     )
     .await;
 }
@@ -140,4 +140,28 @@ async fn health_readiness_and_openapi() {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+}
+
+#[tokio::test]
+async fn a_method_a_path_does_not_serve_is_405_with_allow() {
+    let app = TestApp::spawn().await;
+    let response = app.client.delete(app.url("/orders/")).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let response = app
+        .client
+        .post(app.url("/stores/1/inventory/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            response.status().as_u16(),
+            response.headers()["allow"].to_str().unwrap()
+        ),
+        (405, "GET")
+    );
+    // An unknown path stays a 404.
+    assert_eq!(app.get("/nowhere/").await.status(), 404);
 }
