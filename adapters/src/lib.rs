@@ -9,5 +9,6 @@ pub mod local_rate_limit;
 pub mod postgres;
 pub mod redis;
 pub mod smtp;
+pub mod telemetry;
 #[cfg(feature = "test-db")]
 pub mod test_redis;

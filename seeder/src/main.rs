@@ -72,12 +72,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    aforro_adapters::telemetry::init();
     let cli = Cli::parse();
     let plan = SeedPlan {
         categories: cli.categories,

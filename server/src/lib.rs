@@ -11,4 +11,3 @@ pub mod extract;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
-pub mod telemetry;

@@ -1,9 +1,9 @@
 //! `server`: runs the aforro HTTP API, or applies database migrations.
 
 use aforro_adapters::postgres::run_migrations;
+use aforro_adapters::telemetry;
 use aforro_server::app::{AppState, Application};
 use aforro_server::config::{DatabaseSettings, Settings};
-use aforro_server::telemetry;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 

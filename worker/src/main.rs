@@ -53,15 +53,6 @@ enum Command {
     },
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
 /// Cancelled on SIGTERM or SIGINT.
 fn shutdown_signal() -> CancellationToken {
     let token = CancellationToken::new();
@@ -94,7 +85,7 @@ fn shutdown_signal() -> CancellationToken {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    init_tracing();
+    aforro_adapters::telemetry::init();
     let cli = Cli::parse();
     let schedule = SummarySchedule::parse(&cli.summary_schedule).map_err(anyhow::Error::msg)?;
     let postgres = Postgres::connect(

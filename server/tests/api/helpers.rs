@@ -23,7 +23,7 @@ impl TestApp {
     /// or rate-limit counters.
     pub async fn spawn_with(customize: impl FnOnce(&mut Settings)) -> Self {
         if std::env::var("TEST_LOG").is_ok() {
-            aforro_server::telemetry::init();
+            aforro_adapters::telemetry::init();
         }
         let db = TestDb::new().await.expect("test database");
         let mut settings = Settings {

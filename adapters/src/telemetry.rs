@@ -1,4 +1,4 @@
-//! Logging: `tracing` to stderr, filtered by `RUST_LOG` (default `info`), as text or as JSON
+//! Logging for every binary (server, worker, seeder): `tracing` to stderr, filtered by `RUST_LOG` (default `info`), as text or as JSON
 //! lines (`LOG_FORMAT=json`, for log collectors).
 
 use tracing_subscriber::EnvFilter;
