@@ -7,6 +7,7 @@
 
 mod breaker;
 pub mod cache;
+mod manager;
 pub mod queue;
 pub mod rate_limit;
 
@@ -17,6 +18,7 @@ use std::time::Duration;
 use aforro_core::{Error, Result};
 use bb8_redis::bb8::{Pool, PooledConnection};
 use bb8_redis::RedisConnectionManager;
+use manager::{is_connection_error, TrackingManager};
 use redis::RedisError;
 
 use breaker::Breaker;
@@ -29,7 +31,7 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 /// The Redis adapter: a shared pool, cheap to clone.
 #[derive(Clone)]
 pub struct Redis {
-    pool: Pool<RedisConnectionManager>,
+    pool: Pool<TrackingManager>,
     /// Prefix of every key, so deployments (and tests) can share one Redis.
     prefix: Arc<str>,
     breaker: Arc<Breaker>,
@@ -65,7 +67,10 @@ impl Redis {
             // only at the timeout, which is why the breaker exists: one request per second
             // pays it while Redis is down, the others fail at once.
             .retry_connection(false)
-            .build_unchecked(manager);
+            // No PING before each checkout: a failed command marks its connection broken and
+            // the pool replaces it (see `manager`).
+            .test_on_check_out(false)
+            .build_unchecked(TrackingManager(manager));
         let nonce = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -96,7 +101,7 @@ impl Redis {
     }
 
     /// A pooled connection, or `Unavailable` at once while the breaker is open.
-    pub(crate) async fn conn(&self) -> Result<PooledConnection<'_, RedisConnectionManager>> {
+    pub(crate) async fn conn(&self) -> Result<PooledConnection<'_, TrackingManager>> {
         if self.breaker.is_open() {
             self.failures.fetch_add(1, Ordering::Relaxed);
             return Err(Error::Unavailable(
@@ -119,11 +124,7 @@ impl Redis {
 
     /// Maps a command error; connection trouble opens the breaker.
     pub(crate) fn error(&self, error: RedisError) -> Error {
-        if error.is_io_error()
-            || error.is_timeout()
-            || error.is_connection_dropped()
-            || error.is_connection_refusal()
-        {
+        if is_connection_error(&error) {
             self.failures.fetch_add(1, Ordering::Relaxed);
             self.breaker.trip();
             Error::Unavailable(Box::new(error))
