@@ -15,7 +15,9 @@ mod read_through;
 mod tests;
 
 pub use ports::{Cache, CacheKey, Lookup, Scope};
-pub use read_through::{invalidate_after_order, read_through, CacheStatus, Cached, CachedPage};
+pub use read_through::{
+    invalidate_after_order, place_order_invalidating, read_through, CacheStatus, Cached, CachedPage,
+};
 
 #[cfg(any(test, feature = "mock"))]
 pub use ports::MockCache;

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::ports::{Cache, CacheKey, Scope};
-use crate::orders::{OrderStatus, Placed};
+use crate::orders::{place_order, OrderRepository, OrderStatus, PlaceOrder, Placed};
 use crate::{Page, PageRequest, Result};
 
 /// Where a value came from.
@@ -138,4 +138,25 @@ pub async fn invalidate_after_order(cache: &dyn Cache, placed: &Placed) -> Resul
     cache
         .bump(&[Scope::Store(placed.order.store_id), Scope::Stock])
         .await
+}
+
+/// [`place_order`], then [`invalidate_after_order`] before returning: what a service with a
+/// cache must do for every order, in one call so it cannot be forgotten. The order stands
+/// even if the invalidation fails (it has committed); the failure is logged, and the cache
+/// adapter keeps bypassing its entries until the bump is applied.
+pub async fn place_order_invalidating(
+    orders: &dyn OrderRepository,
+    cache: &dyn Cache,
+    request: &PlaceOrder,
+    idempotency_key: Option<&str>,
+) -> Result<Placed> {
+    let placed = place_order(orders, request, idempotency_key).await?;
+    if let Err(error) = invalidate_after_order(cache, &placed).await {
+        tracing::error!(
+            order_id = placed.order.id.get(),
+            %error,
+            "cache invalidation failed; cached reads bypass the cache until it is applied"
+        );
+    }
+    Ok(placed)
 }

@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use aforro_core::cache::invalidate_after_order;
+use aforro_core::cache::place_order_invalidating;
 use aforro_core::orders::{self, Order, OrderSummary, PlaceOrder, RequestedItem};
 use aforro_core::{Error, FieldError};
 use serde::{Deserialize, Serialize};
@@ -178,15 +178,9 @@ pub async fn place_order(
         })?),
     };
     let request = body.0.into_request()?;
-    let placed = orders::place_order(state.orders.as_ref(), &request, key).await?;
-    // Before answering: once the client has its 201, nothing cached may show the old stock.
-    if let Err(error) = invalidate_after_order(state.cache.as_ref(), &placed).await {
-        tracing::error!(
-            order_id = placed.order.id.get(),
-            %error,
-            "cache invalidation failed; this process bypasses the cache until it is applied"
-        );
-    }
+    // Invalidates before returning: once the client has its 201, nothing cached may show
+    // the old stock.
+    let placed = place_order_invalidating(state.orders.as_ref(), state.cache.as_ref(), &request, key).await?;
     tracing::info!(
         order_id = placed.order.id.get(),
         store_id = placed.order.store_id.get(),
