@@ -347,3 +347,45 @@ async fn a_summary_counts_the_days_orders_and_the_stock() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_unreadable_message_is_dead_lettered_not_redelivered() {
+    let setup = Setup::new().await;
+    let worker = setup.worker("a");
+    assert!(
+        !worker.work_pass(Duration::from_millis(10)).await.unwrap(),
+        "creates the group"
+    );
+    let client = redis::Client::open(setup.redis_url.clone()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let stream = format!("{}:jobs", setup.db.name);
+    redis::cmd("XADD")
+        .arg(&stream)
+        .arg("*")
+        .arg("job")
+        .arg("not json")
+        .query_async::<String>(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        !worker.work_pass(Duration::from_millis(50)).await.unwrap(),
+        "nothing runnable"
+    );
+    let dead: i64 = redis::cmd("XLEN")
+        .arg(format!("{stream}:dead"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let left: i64 = redis::cmd("XLEN")
+        .arg(&stream)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!((dead, left), (1, 0));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        worker.reclaim_pass().await.unwrap(),
+        0,
+        "acknowledged: never delivered again"
+    );
+}

@@ -112,17 +112,8 @@ impl Redis {
                     tracing::error!(id = %entry.id, fields = ?entry.map, "unreadable job message; dead-lettered");
                     let mut conn = self.conn().await?;
                     let mut pipe = redis::pipe();
-                    pipe.atomic()
-                        .cmd("XACK")
-                        .arg(self.stream_key())
-                        .arg(GROUP)
-                        .arg(&entry.id)
-                        .ignore()
-                        .cmd("XDEL")
-                        .arg(self.stream_key())
-                        .arg(&entry.id)
-                        .ignore()
-                        .cmd("XADD")
+                    self.settle(&mut pipe, &entry.id);
+                    pipe.cmd("XADD")
                         .arg(format!("{}:jobs:dead", self.prefix))
                         .arg("*")
                         .arg("raw")
@@ -139,17 +130,18 @@ impl Redis {
         Ok(deliveries)
     }
 
-    /// Acknowledges and deletes `delivery` in `pipe` (the caller adds the rest and runs it).
-    fn settle(&self, pipe: &mut redis::Pipeline, delivery: &Delivery) {
+    /// Acknowledges and deletes message `id` in `pipe`, made atomic (the caller adds the
+    /// rest and runs it).
+    fn settle(&self, pipe: &mut redis::Pipeline, id: &str) {
         pipe.atomic()
             .cmd("XACK")
             .arg(self.stream_key())
             .arg(GROUP)
-            .arg(&delivery.id)
+            .arg(id)
             .ignore()
             .cmd("XDEL")
             .arg(self.stream_key())
-            .arg(&delivery.id)
+            .arg(id)
             .ignore();
     }
 }
@@ -238,7 +230,7 @@ impl JobQueue for Redis {
 
     async fn ack(&self, delivery: &Delivery) -> Result<()> {
         let mut pipe = redis::pipe();
-        self.settle(&mut pipe, delivery);
+        self.settle(&mut pipe, &delivery.id);
         let mut conn = self.conn().await?;
         pipe.query_async::<()>(&mut *conn)
             .await
@@ -263,7 +255,7 @@ impl JobQueue for Redis {
             .await
             .map_err(|e| self.error(e))?;
         let mut pipe = redis::pipe();
-        self.settle(&mut pipe, delivery);
+        self.settle(&mut pipe, &delivery.id);
         pipe.query_async::<()>(&mut *conn)
             .await
             .map_err(|e| self.error(e))
@@ -271,7 +263,7 @@ impl JobQueue for Redis {
 
     async fn dead_letter(&self, delivery: &Delivery, error: &str) -> Result<()> {
         let mut pipe = redis::pipe();
-        self.settle(&mut pipe, delivery);
+        self.settle(&mut pipe, &delivery.id);
         pipe.cmd("XADD")
             .arg(format!("{}:jobs:dead", self.prefix))
             .arg("*")
