@@ -82,11 +82,13 @@ impl Redis {
         Ok(())
     }
 
-    /// A Redis that lost its data (restarted without persistence) lost the group too.
-    fn forget_group_if_missing(&self, error: &redis::RedisError) {
+    /// Maps an error of a group read. A Redis that lost its data (restarted without
+    /// persistence) lost the group too: it is created again on the next call.
+    fn group_read_error(&self, error: redis::RedisError) -> Error {
         if error.code() == Some("NOGROUP") {
             self.group_ready.store(false, Ordering::Relaxed);
         }
+        self.error(error)
     }
 
     /// Turns stream entries into deliveries; entries that cannot be read are dead-lettered
@@ -190,10 +192,7 @@ impl JobQueue for Redis {
             .query_async(&mut *conn)
             .await;
         drop(conn);
-        let reply = reply.map_err(|e| {
-            self.forget_group_if_missing(&e);
-            self.error(e)
-        })?;
+        let reply = reply.map_err(|e| self.group_read_error(e))?;
         let entries = reply
             .map(|r| r.keys.into_iter().flat_map(|k| k.ids).collect())
             .unwrap_or_default();
@@ -214,10 +213,7 @@ impl JobQueue for Redis {
             .query_async(&mut *conn)
             .await;
         drop(conn);
-        let reply = reply.map_err(|e| {
-            self.forget_group_if_missing(&e);
-            self.error(e)
-        })?;
+        let reply = reply.map_err(|e| self.group_read_error(e))?;
         if !reply.claimed.is_empty() {
             tracing::warn!(
                 count = reply.claimed.len(),
