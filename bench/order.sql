@@ -1,35 +1,45 @@
--- The order transaction of POST /orders/ as plain SQL, for pgbench: the same statements the
--- Postgres adapter sends for a two-line order that is confirmed (store check, lock the stock
--- rows in product order, deduct, insert order + lines + outbox job, commit), with literal
--- values instead of bound parameters. Variables: stores, products (pgbench -D).
+-- The order transaction of POST /orders/ as plain SQL, for pgbench: the statements the
+-- Postgres adapter (adapters/src/postgres/order_transaction.rs) sends for a two-line order that
+-- is confirmed — lock the stock rows in product order (with the products and whether the store
+-- exists), then one statement deducting and inserting order + lines + outbox job (+ key), then
+-- commit — with pgbench variables instead of bound parameters. Variables: stores, products
+-- (pgbench -D). bench/order-pipelined.sql is the same with BEGIN pipelined as the server does.
 \set store random(1, :stores)
 \set p1 random(1, :products)
 \set p2 (:p1 % :products) + 1
 BEGIN;
-SELECT EXISTS (SELECT 1 FROM stores WHERE id = :store);
 WITH locked AS (
     SELECT product_id, quantity FROM inventory
     WHERE store_id = :store AND product_id = ANY (ARRAY[:p1, :p2]::bigint[])
     ORDER BY product_id
     FOR UPDATE
 )
-SELECT p.id, p.title, coalesce(locked.quantity, 0) AS quantity
-FROM products p LEFT JOIN locked ON locked.product_id = p.id
-WHERE p.id = ANY (ARRAY[:p1, :p2]::bigint[]);
-UPDATE inventory AS i SET quantity = i.quantity - d.quantity
-FROM unnest(ARRAY[:p1, :p2]::bigint[], ARRAY[1, 1]::int[]) AS d(product_id, quantity)
-WHERE i.store_id = :store AND i.product_id = d.product_id;
-WITH new_order AS (
+SELECT EXISTS (SELECT 1 FROM stores WHERE id = :store) AS store_exists,
+       p.id, p.title, coalesce(locked.quantity, 0) AS quantity
+FROM (SELECT) AS one
+LEFT JOIN (products p LEFT JOIN locked ON locked.product_id = p.id)
+    ON p.id = ANY (ARRAY[:p1, :p2]::bigint[]);
+WITH line AS (
+    SELECT * FROM unnest(ARRAY[:p1, :p2]::bigint[], ARRAY[1, 1]::int[], ARRAY[1000, 1000]::int[])
+        WITH ORDINALITY AS l(product_id, requested, available, position)
+), deducted AS (
+    UPDATE inventory AS i SET quantity = i.quantity - line.requested
+    FROM line
+    WHERE true AND i.store_id = :store AND i.product_id = line.product_id
+    RETURNING 1
+), new_order AS (
     INSERT INTO orders (store_id, status) VALUES (:store, 'CONFIRMED') RETURNING id, created_at
 ), new_lines AS (
     INSERT INTO order_items (order_id, product_id, quantity_requested, quantity_available)
-    SELECT new_order.id, l.product_id, l.requested, l.available
-    FROM new_order,
-         unnest(ARRAY[:p1, :p2]::bigint[], ARRAY[1, 1]::int[], ARRAY[1000, 1000]::int[]) WITH ORDINALITY
-             AS l(product_id, requested, available, position)
-    ORDER BY l.position
+    SELECT new_order.id, line.product_id, line.requested, line.available
+    FROM new_order, line
+    ORDER BY line.position
 ), confirmation AS (
     INSERT INTO outbox (kind, order_id) SELECT 'order_confirmation', new_order.id FROM new_order WHERE true
+), keyed AS (
+    UPDATE idempotency_keys SET order_id = new_order.id
+    FROM new_order
+    WHERE idempotency_keys.key = NULL
 )
-SELECT id, created_at FROM new_order;
+SELECT id, created_at, (SELECT count(*) FROM deducted) AS deducted FROM new_order;
 COMMIT;

@@ -57,9 +57,12 @@ enum Command {
         /// The database pgbench drives (the server's).
         #[arg(long, env = "DATABASE_URL")]
         database_url: String,
-        /// The pgbench script.
+        /// The pgbench script: the order transaction, one round trip per statement.
         #[arg(long, default_value = "bench/order.sql")]
         script: String,
+        /// The same transaction with BEGIN pipelined in front of the lock, as the server sends it.
+        #[arg(long, default_value = "bench/order-pipelined.sql")]
+        pipelined_script: String,
     },
 }
 
@@ -82,11 +85,16 @@ async fn main() -> anyhow::Result<()> {
             products,
             database_url,
             script,
+            pipelined_script,
         } => {
+            let scripts = orders::Scripts {
+                plain: &script,
+                pipelined: &pipelined_script,
+            };
             orders::run(
                 &cli.url,
                 &database_url,
-                &script,
+                &scripts,
                 &clients,
                 Duration::from_secs(seconds),
                 stores,

@@ -144,27 +144,49 @@ fn pgbench_level(
         .context("no `tps = ` line in pgbench's output")
 }
 
-/// Runs every level against the API and against pgbench, alternating, and prints one table.
+/// The pgbench scripts the API is compared with.
+pub struct Scripts<'a> {
+    /// The order transaction statement by statement (one round trip each).
+    pub plain: &'a str,
+    /// The same statements with BEGIN pipelined in front of the first, as the server sends them.
+    pub pipelined: &'a str,
+}
+
+/// Runs every level against the API and against pgbench (both scripts), alternating, and
+/// prints one table.
 pub async fn run(
     url: &str,
     database_url: &str,
-    script: &str,
+    scripts: &Scripts<'_>,
     levels: &[usize],
     duration: Duration,
     stores: u64,
     products: u64,
 ) -> anyhow::Result<()> {
-    println!("| clients | API orders/s | pgbench TPS | API / pgbench | API p50 ms | API p99 ms | orders | confirmed | errors |");
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!(
+        "| clients | API orders/s | pgbench TPS | API / pgbench | pgbench pipelined TPS | API / pipelined \
+         | API p50 ms | API p99 ms | orders | confirmed | errors |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for &clients in levels {
         let api = api_level(url, clients, duration, stores, products).await?;
-        let sql = pgbench_level(database_url, script, clients, duration, stores, products)?;
+        let plain = pgbench_level(database_url, scripts.plain, clients, duration, stores, products)?;
+        let pipelined = pgbench_level(
+            database_url,
+            scripts.pipelined,
+            clients,
+            duration,
+            stores,
+            products,
+        )?;
         println!(
-            "| {} | {:.0} | {:.0} | {:.2} | {} | {} | {} | {} | {} |",
+            "| {} | {:.0} | {:.0} | {:.2} | {:.0} | {:.2} | {} | {} | {} | {} | {} |",
             api.clients,
             api.per_second,
-            sql,
-            api.per_second / sql,
+            plain,
+            api.per_second / plain,
+            pipelined,
+            api.per_second / pipelined,
             ms(api.p50),
             ms(api.p99),
             api.orders,

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aforro_core::orders::{
-    place_order, IdempotencyKey, KeyClaim, NewOrder, Order, OrderLine, OrderRepository, OrderSummary,
-    OrderTransaction, PlaceOrder, RequestedItem, StockLine, ValidatedLine,
+    place_order, IdempotencyKey, KeyClaim, NewOrder, Order, OrderLine, OrderRepository, OrderStatus,
+    OrderSummary, OrderTransaction, PlaceOrder, RequestedItem, StockLine,
 };
 use aforro_core::{Error, OrderId, Page, PageRequest, ProductId, Result, StoreId};
 use async_trait::async_trait;
@@ -109,47 +109,42 @@ impl OrderTransaction for KioskTransaction {
         })
     }
 
-    async fn attach_order_to_key(&mut self, key: &IdempotencyKey, order_id: OrderId) -> Result<()> {
-        self.draft.keys.insert(
-            key.as_str().to_owned(),
-            (self.claimed_fingerprint.clone(), order_id),
-        );
-        Ok(())
-    }
-
-    async fn store_exists(&mut self, store_id: StoreId) -> Result<bool> {
-        Ok(self.draft.stock.keys().any(|(store, _)| *store == store_id))
-    }
-
-    async fn lock_stock(&mut self, store_id: StoreId, product_ids: &[ProductId]) -> Result<Vec<StockLine>> {
-        // The whole state is already locked by this transaction.
-        Ok(product_ids
-            .iter()
-            .filter_map(|id| {
-                self.draft.titles.get(id).map(|title| StockLine {
-                    product_id: *id,
-                    title: title.clone(),
-                    available: self.draft.stock.get(&(store_id, *id)).copied().unwrap_or(0),
-                })
-            })
-            .collect())
-    }
-
-    async fn deduct_stock(&mut self, store_id: StoreId, lines: &[ValidatedLine]) -> Result<()> {
-        for line in lines {
-            let units = self
-                .draft
-                .stock
-                .get_mut(&(store_id, line.product_id))
-                .ok_or_else(|| Error::internal("deducting stock that was not locked"))?;
-            *units = units
-                .checked_sub(line.quantity.get())
-                .ok_or_else(|| Error::internal("stock would go negative"))?;
+    async fn lock_stock(
+        &mut self,
+        store_id: StoreId,
+        product_ids: &[ProductId],
+    ) -> Result<Option<Vec<StockLine>>> {
+        if !self.draft.stock.keys().any(|(store, _)| *store == store_id) {
+            return Ok(None);
         }
-        Ok(())
+        // The whole state is already locked by this transaction.
+        Ok(Some(
+            product_ids
+                .iter()
+                .filter_map(|id| {
+                    self.draft.titles.get(id).map(|title| StockLine {
+                        product_id: *id,
+                        title: title.clone(),
+                        available: self.draft.stock.get(&(store_id, *id)).copied().unwrap_or(0),
+                    })
+                })
+                .collect(),
+        ))
     }
 
-    async fn insert_order<'a>(&mut self, order: NewOrder<'a>) -> Result<(OrderId, DateTime<Utc>)> {
+    async fn commit_order<'a>(&mut self, order: NewOrder<'a>) -> Result<(OrderId, DateTime<Utc>)> {
+        if order.status == OrderStatus::Confirmed {
+            for line in order.lines {
+                let units = self
+                    .draft
+                    .stock
+                    .get_mut(&(order.store_id, line.product_id))
+                    .ok_or_else(|| Error::internal("deducting stock that was not locked"))?;
+                *units = units
+                    .checked_sub(line.quantity_requested.get())
+                    .ok_or_else(|| Error::internal("stock would go negative"))?;
+            }
+        }
         let id =
             OrderId::new(self.draft.orders.len() as i64 + 1).ok_or_else(|| Error::internal("id overflow"))?;
         let created_at = Utc::now();
@@ -160,15 +155,16 @@ impl OrderTransaction for KioskTransaction {
             created_at,
             lines: order.lines.to_vec(),
         });
+        if let Some(key) = order.idempotency_key {
+            self.draft
+                .keys
+                .insert(key.as_str().to_owned(), (self.claimed_fingerprint.clone(), id));
+        }
         if order.send_confirmation {
             println!("(kiosk) would e-mail a confirmation of order {id}");
         }
-        Ok((id, created_at))
-    }
-
-    async fn commit(&mut self) -> Result<()> {
         *self.guard = std::mem::take(&mut self.draft);
-        Ok(())
+        Ok((id, created_at))
     }
 
     async fn rollback(&mut self) -> Result<()> {

@@ -8,6 +8,7 @@ mod error;
 mod inventory;
 mod mailer;
 mod migrations;
+mod order_transaction;
 mod orders;
 mod outbox;
 mod pool;

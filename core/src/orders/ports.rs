@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::decision::StockLine;
-use super::model::{IdempotencyKey, Order, OrderLine, OrderStatus, OrderSummary, ValidatedLine};
+use super::model::{IdempotencyKey, Order, OrderLine, OrderStatus, OrderSummary};
 use crate::{OrderId, Page, PageRequest, ProductId, Result, StoreId};
 
 /// What [`OrderTransaction::claim_idempotency_key`] found.
@@ -34,6 +34,9 @@ pub struct NewOrder<'a> {
     /// ([`crate::jobs::Job::OrderConfirmation`] with the new order's id): true for confirmed
     /// orders, so a crash after commit cannot lose the confirmation.
     pub send_confirmation: bool,
+    /// The key this transaction claimed with
+    /// [`OrderTransaction::claim_idempotency_key`], to be recorded as naming this order.
+    pub idempotency_key: Option<&'a IdempotencyKey>,
 }
 
 /// Orders storage.
@@ -56,7 +59,8 @@ pub trait OrderRepository: Send + Sync {
 }
 
 /// One open database transaction placing one order. Nothing it writes is visible to anyone
-/// else until [`commit`](OrderTransaction::commit); dropping it without committing rolls back.
+/// else until [`commit_order`](OrderTransaction::commit_order); dropping it without committing rolls
+/// back.
 ///
 /// Errors: as [`OrderRepository`]. A lock wait is not an error (it just takes longer).
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
@@ -66,26 +70,25 @@ pub trait OrderTransaction: Send {
     /// A concurrent transaction holding the same key makes this wait until that one ends.
     async fn claim_idempotency_key(&mut self, key: &IdempotencyKey, fingerprint: &str) -> Result<KeyClaim>;
 
-    /// Records which order a claimed key produced.
-    async fn attach_order_to_key(&mut self, key: &IdempotencyKey, order_id: OrderId) -> Result<()>;
-
-    /// Whether the store exists.
-    async fn store_exists(&mut self, store_id: StoreId) -> Result<bool>;
-
     /// Locks the store's inventory rows of these products, in the order given (ascending ids),
     /// until the transaction ends, and returns every product that exists with its stock
     /// (0 when the store has no row for it). Unknown products are simply absent.
-    async fn lock_stock(&mut self, store_id: StoreId, product_ids: &[ProductId]) -> Result<Vec<StockLine>>;
+    /// `None` when the store does not exist (then nothing is locked).
+    async fn lock_stock(
+        &mut self,
+        store_id: StoreId,
+        product_ids: &[ProductId],
+    ) -> Result<Option<Vec<StockLine>>>;
 
-    /// Subtracts each line's quantity from the store's stock. Called only for lines that fit
-    /// the stock locked by [`lock_stock`](OrderTransaction::lock_stock).
-    async fn deduct_stock(&mut self, store_id: StoreId, lines: &[ValidatedLine]) -> Result<()>;
-
-    /// Stores the order and its lines; returns its id and creation time.
-    async fn insert_order<'a>(&mut self, order: NewOrder<'a>) -> Result<(OrderId, DateTime<Utc>)>;
-
-    /// Makes everything written visible at once.
-    async fn commit(&mut self) -> Result<()>;
+    /// Finishes the transaction with this order, all or nothing: stores the order and its
+    /// lines; for a confirmed order subtracts each line's requested quantity from the stock
+    /// locked by [`lock_stock`](OrderTransaction::lock_stock); records the claimed
+    /// idempotency key as naming the order; commits. Returns the order's id and creation time.
+    ///
+    /// One call rather than one per step so that an adapter can send it all in one round trip
+    /// (on PostgreSQL: one statement pipelined with `COMMIT`). After an error nothing is
+    /// committed, except for the ambiguity of any commit whose answer was lost.
+    async fn commit_order<'a>(&mut self, order: NewOrder<'a>) -> Result<(OrderId, DateTime<Utc>)>;
 
     /// Discards everything written.
     async fn rollback(&mut self) -> Result<()>;

@@ -48,39 +48,49 @@ fn repo_with(tx: MockOrderTransaction) -> MockOrderRepository {
     repo
 }
 
-/// A transaction for store 3 that finds `lines` in stock and expects to store `status`.
+/// A transaction for store 3 that finds `lines` in stock and expects to commit `status`.
 fn tx_deciding(lines: Vec<StockLine>, status: OrderStatus) -> MockOrderTransaction {
     let mut tx = MockOrderTransaction::new();
-    tx.expect_store_exists()
-        .with(eq(StoreId::new(3).unwrap()))
-        .returning(|_| Ok(true));
     tx.expect_lock_stock()
+        .withf(|store, _| store.get() == 3)
         .times(1)
-        .returning(move |_, _| Ok(lines.clone()));
-    tx.expect_insert_order()
+        .returning(move |_, _| Ok(Some(lines.clone())));
+    tx.expect_commit_order()
         .times(1)
         .withf(move |order| {
             order.status == status && order.send_confirmation == (status == OrderStatus::Confirmed)
         })
         .returning(|_| Ok((OrderId::new(41).unwrap(), created_at())));
-    tx.expect_commit().times(1).returning(|| Ok(()));
     tx.expect_rollback().never();
     tx
 }
 
+/// The (product, requested) pairs of an order about to be committed.
+fn requested(order: &NewOrder<'_>) -> Vec<(i64, u32)> {
+    order
+        .lines
+        .iter()
+        .map(|l| (l.product_id.get(), l.quantity_requested.get()))
+        .collect()
+}
+
 #[tokio::test]
-async fn confirms_and_deducts_every_line_when_all_fit() {
-    let mut tx = tx_deciding(vec![stock(10, 5), stock(11, 1)], OrderStatus::Confirmed);
-    tx.expect_deduct_stock()
+async fn confirms_every_line_when_all_fit() {
+    let mut tx = MockOrderTransaction::new();
+    tx.expect_lock_stock()
+        .returning(|_, _| Ok(Some(vec![stock(10, 5), stock(11, 1)])));
+    // Confirmed is what makes the adapter deduct each line's requested quantity.
+    tx.expect_commit_order()
         .times(1)
-        .withf(|store, lines| {
-            let deducted: Vec<_> = lines
-                .iter()
-                .map(|l| (l.product_id.get(), l.quantity.get()))
-                .collect();
-            store.get() == 3 && deducted == [(10, 2), (11, 1)]
+        .withf(|order| {
+            order.store_id.get() == 3
+                && order.status == OrderStatus::Confirmed
+                && order.send_confirmation
+                && order.idempotency_key.is_none()
+                && requested(order) == [(10, 2), (11, 1)]
         })
-        .returning(|_, _| Ok(()));
+        .returning(|_| Ok((OrderId::new(41).unwrap(), created_at())));
+    tx.expect_rollback().never();
 
     let placed = place_order(&repo_with(tx), &request(3, &[(10, 2), (11, 1)]), None)
         .await
@@ -98,9 +108,8 @@ async fn confirms_and_deducts_every_line_when_all_fit() {
 }
 
 #[tokio::test]
-async fn rejects_and_deducts_nothing_when_any_line_is_short() {
-    let mut tx = tx_deciding(vec![stock(10, 5), stock(11, 0)], OrderStatus::Rejected);
-    tx.expect_deduct_stock().never();
+async fn rejects_when_any_line_is_short() {
+    let tx = tx_deciding(vec![stock(10, 5), stock(11, 0)], OrderStatus::Rejected);
 
     let placed = place_order(&repo_with(tx), &request(3, &[(10, 2), (11, 1)]), None)
         .await
@@ -119,8 +128,7 @@ async fn rejects_and_deducts_nothing_when_any_line_is_short() {
 
 #[tokio::test]
 async fn exact_stock_is_enough() {
-    let mut tx = tx_deciding(vec![stock(10, 2)], OrderStatus::Confirmed);
-    tx.expect_deduct_stock().times(1).returning(|_, _| Ok(()));
+    let tx = tx_deciding(vec![stock(10, 2)], OrderStatus::Confirmed);
     let placed = place_order(&repo_with(tx), &request(3, &[(10, 2)]), None)
         .await
         .unwrap();
@@ -130,15 +138,12 @@ async fn exact_stock_is_enough() {
 #[tokio::test]
 async fn locks_stock_in_ascending_product_order() {
     let mut tx = MockOrderTransaction::new();
-    tx.expect_store_exists().returning(|_| Ok(true));
     tx.expect_lock_stock()
         .withf(|_, ids| ids.iter().map(|id| id.get()).collect::<Vec<_>>() == [2, 7, 9])
         .times(1)
-        .returning(|_, _| Ok(vec![stock(9, 1), stock(2, 1), stock(7, 1)]));
-    tx.expect_deduct_stock().returning(|_, _| Ok(()));
-    tx.expect_insert_order()
+        .returning(|_, _| Ok(Some(vec![stock(9, 1), stock(2, 1), stock(7, 1)])));
+    tx.expect_commit_order()
         .returning(|_| Ok((OrderId::new(1).unwrap(), created_at())));
-    tx.expect_commit().returning(|| Ok(()));
 
     let placed = place_order(&repo_with(tx), &request(3, &[(9, 1), (2, 1), (7, 1)]), None)
         .await
@@ -150,11 +155,9 @@ async fn locks_stock_in_ascending_product_order() {
 #[tokio::test]
 async fn unknown_product_is_invalid_and_stores_nothing() {
     let mut tx = MockOrderTransaction::new();
-    tx.expect_store_exists().returning(|_| Ok(true));
-    tx.expect_lock_stock().returning(|_, _| Ok(vec![stock(10, 5)]));
-    tx.expect_deduct_stock().never();
-    tx.expect_insert_order().never();
-    tx.expect_commit().never();
+    tx.expect_lock_stock()
+        .returning(|_, _| Ok(Some(vec![stock(10, 5)])));
+    tx.expect_commit_order().never();
     tx.expect_rollback().times(1).returning(|| Ok(()));
 
     let error = place_order(&repo_with(tx), &request(3, &[(10, 1), (999, 1)]), None)
@@ -166,9 +169,8 @@ async fn unknown_product_is_invalid_and_stores_nothing() {
 #[tokio::test]
 async fn unknown_store_is_not_found_and_locks_nothing() {
     let mut tx = MockOrderTransaction::new();
-    tx.expect_store_exists().returning(|_| Ok(false));
-    tx.expect_lock_stock().never();
-    tx.expect_commit().never();
+    tx.expect_lock_stock().times(1).returning(|_, _| Ok(None));
+    tx.expect_commit_order().never();
     tx.expect_rollback().times(1).returning(|| Ok(()));
 
     let error = place_order(&repo_with(tx), &request(3, &[(10, 1)]), None)
@@ -226,17 +228,18 @@ async fn quantity_bounds_are_inclusive() {
 }
 
 #[tokio::test]
-async fn new_idempotency_key_is_attached_to_the_stored_order() {
-    let mut tx = tx_deciding(vec![stock(10, 5)], OrderStatus::Confirmed);
+async fn new_idempotency_key_is_committed_with_the_order() {
+    let mut tx = MockOrderTransaction::new();
     tx.expect_claim_idempotency_key()
         .withf(|key, fingerprint| key.as_str() == "abc" && fingerprint == "store=3;items=10x2")
         .times(1)
         .returning(|_, _| Ok(KeyClaim::Claimed));
-    tx.expect_deduct_stock().returning(|_, _| Ok(()));
-    tx.expect_attach_order_to_key()
-        .withf(|key, id| key.as_str() == "abc" && id.get() == 41)
+    tx.expect_lock_stock()
+        .returning(|_, _| Ok(Some(vec![stock(10, 5)])));
+    tx.expect_commit_order()
+        .withf(|order| order.idempotency_key.map(|k| k.as_str()) == Some("abc"))
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_| Ok((OrderId::new(41).unwrap(), created_at())));
 
     let placed = place_order(&repo_with(tx), &request(3, &[(10, 2)]), Some("abc"))
         .await
@@ -253,10 +256,8 @@ async fn replay_with_the_same_body_returns_the_first_order_without_deciding_agai
             order_id: OrderId::new(41).unwrap(),
         })
     });
-    tx.expect_store_exists().never();
     tx.expect_lock_stock().never();
-    tx.expect_insert_order().never();
-    tx.expect_commit().never();
+    tx.expect_commit_order().never();
     tx.expect_rollback().times(1).returning(|| Ok(()));
     let mut repo = repo_with(tx);
     let first = Order {
@@ -288,7 +289,7 @@ async fn same_key_with_a_different_body_is_invalid() {
             order_id: OrderId::new(41).unwrap(),
         })
     });
-    tx.expect_insert_order().never();
+    tx.expect_commit_order().never();
     tx.expect_rollback().times(1).returning(|| Ok(()));
 
     let error = place_order(&repo_with(tx), &request(3, &[(10, 2)]), Some("abc"))
@@ -300,12 +301,11 @@ async fn same_key_with_a_different_body_is_invalid() {
 #[tokio::test]
 async fn a_failing_write_rolls_back_and_reports_the_failure() {
     let mut tx = MockOrderTransaction::new();
-    tx.expect_store_exists().returning(|_| Ok(true));
-    tx.expect_lock_stock().returning(|_, _| Ok(vec![stock(10, 5)]));
-    tx.expect_deduct_stock()
-        .returning(|_, _| Err(Error::Unavailable("connection reset".into())));
-    tx.expect_insert_order().never();
-    tx.expect_commit().never();
+    tx.expect_lock_stock()
+        .returning(|_, _| Ok(Some(vec![stock(10, 5)])));
+    tx.expect_commit_order()
+        .times(1)
+        .returning(|_| Err(Error::Unavailable("connection reset".into())));
     tx.expect_rollback().times(1).returning(|| Ok(()));
 
     let error = place_order(&repo_with(tx), &request(3, &[(10, 1)]), None)

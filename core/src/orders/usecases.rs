@@ -46,13 +46,10 @@ pub async fn place_order(
 
     let mut tx = repo.begin().await?;
     match decide_and_store(tx.as_mut(), &order, key.as_ref()).await {
-        Ok(Outcome::Stored(order)) => {
-            tx.commit().await?;
-            Ok(Placed {
-                order,
-                replayed: false,
-            })
-        }
+        Ok(Outcome::Committed(order)) => Ok(Placed {
+            order,
+            replayed: false,
+        }),
         Ok(Outcome::Replay(order_id)) => {
             tx.rollback().await?;
             // Give the connection back before taking another: holding both under load would
@@ -76,7 +73,7 @@ pub async fn place_order(
 }
 
 enum Outcome {
-    Stored(Order),
+    Committed(Order),
     Replay(OrderId),
 }
 
@@ -103,31 +100,24 @@ async fn decide_and_store(
         }
     }
     let store_id = order.store_id();
-    if !tx.store_exists(store_id).await? {
-        return Err(Error::NotFound {
-            entity: Entity::Store,
-            id: store_id.get(),
-        });
-    }
     let stock = tx
         .lock_stock(store_id, &order.product_ids_in_lock_order())
-        .await?;
+        .await?
+        .ok_or(Error::NotFound {
+            entity: Entity::Store,
+            id: store_id.get(),
+        })?;
     let decision = decide(order, &stock)?;
-    if decision.status == OrderStatus::Confirmed {
-        tx.deduct_stock(store_id, order.lines()).await?;
-    }
     let (id, created_at) = tx
-        .insert_order(NewOrder {
+        .commit_order(NewOrder {
             store_id,
             status: decision.status,
             lines: &decision.lines,
             send_confirmation: decision.status == OrderStatus::Confirmed,
+            idempotency_key: key,
         })
         .await?;
-    if let Some(key) = key {
-        tx.attach_order_to_key(key, id).await?;
-    }
-    Ok(Outcome::Stored(Order {
+    Ok(Outcome::Committed(Order {
         id,
         store_id,
         status: decision.status,

@@ -10,3 +10,4 @@ mod helpers;
 mod orders;
 mod reads;
 mod search;
+mod transaction;

@@ -1,0 +1,43 @@
+-- bench/order.sql with BEGIN sent in one round trip with the lock, as the server sends it
+-- (pgbench pipeline mode): three round trips per order instead of four.
+\set store random(1, :stores)
+\set p1 random(1, :products)
+\set p2 (:p1 % :products) + 1
+\startpipeline
+BEGIN;
+WITH locked AS (
+    SELECT product_id, quantity FROM inventory
+    WHERE store_id = :store AND product_id = ANY (ARRAY[:p1, :p2]::bigint[])
+    ORDER BY product_id
+    FOR UPDATE
+)
+SELECT EXISTS (SELECT 1 FROM stores WHERE id = :store) AS store_exists,
+       p.id, p.title, coalesce(locked.quantity, 0) AS quantity
+FROM (SELECT) AS one
+LEFT JOIN (products p LEFT JOIN locked ON locked.product_id = p.id)
+    ON p.id = ANY (ARRAY[:p1, :p2]::bigint[]);
+\endpipeline
+WITH line AS (
+    SELECT * FROM unnest(ARRAY[:p1, :p2]::bigint[], ARRAY[1, 1]::int[], ARRAY[1000, 1000]::int[])
+        WITH ORDINALITY AS l(product_id, requested, available, position)
+), deducted AS (
+    UPDATE inventory AS i SET quantity = i.quantity - line.requested
+    FROM line
+    WHERE true AND i.store_id = :store AND i.product_id = line.product_id
+    RETURNING 1
+), new_order AS (
+    INSERT INTO orders (store_id, status) VALUES (:store, 'CONFIRMED') RETURNING id, created_at
+), new_lines AS (
+    INSERT INTO order_items (order_id, product_id, quantity_requested, quantity_available)
+    SELECT new_order.id, line.product_id, line.requested, line.available
+    FROM new_order, line
+    ORDER BY line.position
+), confirmation AS (
+    INSERT INTO outbox (kind, order_id) SELECT 'order_confirmation', new_order.id FROM new_order WHERE true
+), keyed AS (
+    UPDATE idempotency_keys SET order_id = new_order.id
+    FROM new_order
+    WHERE idempotency_keys.key = NULL
+)
+SELECT id, created_at, (SELECT count(*) FROM deducted) AS deducted FROM new_order;
+COMMIT;
