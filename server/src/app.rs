@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{NormalizePath, TrailingSlash};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, ResponseError, Route};
+use actix_web::{guard, web, App, HttpRequest, HttpResponse, HttpServer, ResponseError, Route};
 use aforro_adapters::local_rate_limit::LocalRateLimiter;
 use aforro_adapters::postgres::{PoolSettings, Postgres};
 use aforro_adapters::redis::Redis;
@@ -95,29 +95,28 @@ impl AppState {
 
 /// Registers every route. Paths are registered without their trailing slash;
 /// `NormalizePath::trim` maps `/orders/` onto `/orders` internally, with no redirect. A method
-/// a path does not serve is a 405 problem with an `Allow` header.
+/// a path does not serve is a 405 problem with an `Allow` header. Every GET route also answers
+/// HEAD (same status and headers; actix-http leaves the body out), as HTTP clients and proxies
+/// expect.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let get = |path: &str, handler| (path.to_owned(), "GET", handler);
+    let get = |path: &str, handler| (path.to_owned(), "GET, HEAD", handler);
     let routes: Vec<(String, &'static str, Route)> = vec![
         ("/orders".to_owned(), "POST", web::post().to(orders::place_order)),
-        get("/orders/{order_id}", web::get().to(orders::get_order)),
-        get(
-            "/stores/{store_id}/orders",
-            web::get().to(orders::list_store_orders),
-        ),
+        get("/orders/{order_id}", read().to(orders::get_order)),
+        get("/stores/{store_id}/orders", read().to(orders::list_store_orders)),
         get(
             "/stores/{store_id}/inventory",
-            web::get().to(inventory::list_store_inventory),
+            read().to(inventory::list_store_inventory),
         ),
         get(
             "/stores/{store_id}/inventory/summary",
-            web::get().to(inventory::store_inventory_summary),
+            read().to(inventory::store_inventory_summary),
         ),
-        get("/api/search/products", web::get().to(search::search_products)),
-        get("/api/search/suggest", web::get().to(search::suggest)),
-        get("/healthz", web::get().to(health::healthz)),
-        get("/readyz", web::get().to(health::readyz)),
-        get("/openapi.json", web::get().to(openapi_json)),
+        get("/api/search/products", read().to(search::search_products)),
+        get("/api/search/suggest", read().to(search::suggest)),
+        get("/healthz", read().to(health::healthz)),
+        get("/readyz", read().to(health::readyz)),
+        get("/openapi.json", read().to(openapi_json)),
     ];
     for (path, allow, route) in routes {
         cfg.service(
@@ -126,6 +125,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .default_service(web::to(move |req: HttpRequest| method_not_allowed(req, allow))),
         );
     }
+}
+
+/// A route for GET and HEAD.
+fn read() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 async fn method_not_allowed(req: HttpRequest, allow: &'static str) -> HttpResponse {

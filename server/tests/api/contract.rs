@@ -143,6 +143,25 @@ async fn health_readiness_and_openapi() {
 }
 
 #[tokio::test]
+async fn head_answers_like_get_without_a_body() {
+    let app = TestApp::spawn().await;
+    app.seed_basic().await;
+    for path in ["/stores/1/inventory/", "/healthz", "/api/search/products/?q=tea"] {
+        let get = app.get(path).await;
+        let head = app.client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), get.status(), "{path}");
+        assert_eq!(
+            head.headers()["content-type"],
+            get.headers()["content-type"],
+            "{path}"
+        );
+        assert!(head.bytes().await.unwrap().is_empty(), "{path}: no body");
+    }
+    let missing = app.client.head(app.url("/orders/999/")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
 async fn a_method_a_path_does_not_serve_is_405_with_allow() {
     let app = TestApp::spawn().await;
     let response = app.client.delete(app.url("/orders/")).send().await.unwrap();
@@ -160,7 +179,7 @@ async fn a_method_a_path_does_not_serve_is_405_with_allow() {
             response.status().as_u16(),
             response.headers()["allow"].to_str().unwrap()
         ),
-        (405, "GET")
+        (405, "GET, HEAD")
     );
     // An unknown path stays a 404.
     assert_eq!(app.get("/nowhere/").await.status(), 404);
