@@ -56,7 +56,20 @@ pub fn resolve(peer: IpAddr, forwarded_for: &[&str], trusted: &TrustedProxies) -
     client
 }
 
-/// The client address of a request, as a rate-limit key.
+/// The rate-limit key of a client address: an IPv4 address as it is, an IPv6 address by its
+/// /64 network. One subscriber is usually given a whole /64 and can pick any address in it, so
+/// a key per IPv6 address could be rotated to escape the limit.
+pub fn rate_limit_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !(u128::MAX >> 64);
+            format!("{}/64", std::net::Ipv6Addr::from(network))
+        }
+    }
+}
+
+/// The client of a request, as a rate-limit key ([`rate_limit_key`] of its address).
 pub fn client_ip(req: &HttpRequest, trusted: &TrustedProxies) -> String {
     let Some(peer) = req.peer_addr() else {
         return "unknown".to_owned();
@@ -66,7 +79,7 @@ pub fn client_ip(req: &HttpRequest, trusted: &TrustedProxies) -> String {
         .get_all("x-forwarded-for")
         .filter_map(|value| value.to_str().ok())
         .collect();
-    resolve(peer.ip(), &forwarded, trusted).to_string()
+    rate_limit_key(resolve(peer.ip(), &forwarded, trusted))
 }
 
 #[cfg(test)]
@@ -103,6 +116,25 @@ mod tests {
         assert_eq!(
             resolve(ip("10.9.9.9"), &["198.51.100.7:4711"], &trusted),
             ip("198.51.100.7")
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64_network() {
+        assert_eq!(rate_limit_key(ip("2001:db8:1:2::7")), "2001:db8:1:2::/64");
+        assert_eq!(
+            rate_limit_key(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            rate_limit_key(ip("2001:db8:1:2::7")),
+            "addresses of one /64 share a limit"
+        );
+        assert_ne!(
+            rate_limit_key(ip("2001:db8:1:3::7")),
+            rate_limit_key(ip("2001:db8:1:2::7"))
+        );
+        assert_eq!(rate_limit_key(ip("203.0.113.9")), "203.0.113.9");
+        assert_eq!(
+            rate_limit_key(resolve(ip("::ffff:203.0.113.9"), &[], &TrustedProxies::default())),
+            "203.0.113.9"
         );
     }
 
