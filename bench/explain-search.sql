@@ -1,4 +1,4 @@
--- EXPLAIN ANALYZE of the main search and suggest queries, as adapters/src/postgres/search.rs
+-- EXPLAIN ANALYZE of the main search and suggest queries, as adapters/src/postgres/search/
 -- builds them (parameters inlined). Run by scripts/bench-search against the bench database.
 \echo '== search: q=green tea (relevance), count + page (full-text; trigram only as fallback)'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)

@@ -10,4 +10,5 @@ mod helpers;
 mod orders;
 mod reads;
 mod search;
+mod suggest;
 mod transaction;

@@ -1,17 +1,18 @@
-//! GET /api/search/products/ and GET /api/search/suggest/.
+//! GET /api/search/products/: matching, filters, sorts, pagination, hostile input. The
+//! fixtures and helpers here are shared with `suggest.rs`.
 
 use serde_json::Value;
 
 use crate::helpers::{problem_fields, TestApp};
 
-async fn search_app() -> TestApp {
+pub(crate) async fn search_app() -> TestApp {
     seeded(TestApp::spawn().await).await
 }
 
 /// For tests that change the database behind the API's back (what only the seeder or an
 /// operator would do): the response cache cannot know, so it is off and the database's own
 /// derived tables are what is tested.
-async fn search_app_uncached() -> TestApp {
+pub(crate) async fn search_app_uncached() -> TestApp {
     seeded(TestApp::spawn_with(|settings| settings.cache.cache_enabled = false).await).await
 }
 
@@ -35,13 +36,13 @@ async fn seeded(app: TestApp) -> TestApp {
     app
 }
 
-async fn search(app: &TestApp, query: &str) -> Value {
+pub(crate) async fn search(app: &TestApp, query: &str) -> Value {
     let response = app.get(&format!("/api/search/products/?{query}")).await;
     assert_eq!(response.status(), 200, "{query}");
     response.json().await.unwrap()
 }
 
-fn ids(body: &Value) -> Vec<i64> {
+pub(crate) fn ids(body: &Value) -> Vec<i64> {
     body["results"]
         .as_array()
         .unwrap()
@@ -50,7 +51,7 @@ fn ids(body: &Value) -> Vec<i64> {
         .collect()
 }
 
-fn sorted(mut v: Vec<i64>) -> Vec<i64> {
+pub(crate) fn sorted(mut v: Vec<i64>) -> Vec<i64> {
     v.sort_unstable();
     v
 }
@@ -257,185 +258,4 @@ async fn hostile_queries_never_fail() {
     assert_eq!(app.db.scalar("SELECT count(*) AS n FROM products").await, 8);
     // Literal wildcards do not match everything.
     assert!(ids(&search(&app, "q=%25%25%25").await).is_empty());
-}
-
-async fn suggest(app: &TestApp, q: &str) -> Vec<String> {
-    let response = app.get_with("/api/search/suggest/", &[("q", q)]).await;
-    assert_eq!(response.status(), 200, "q={q}");
-    let body: Value = response.json().await.unwrap();
-    body["suggestions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap().to_string())
-        .collect()
-}
-
-#[tokio::test]
-async fn suggestions_put_prefix_matches_first_then_shorter_then_alphabetical() {
-    let app = search_app().await;
-    assert_eq!(
-        suggest(&app, "gre").await,
-        [
-            "Green Tea",
-            "Green Tea Latte",
-            "Evergreen Mints",
-            "Jasmine Green Tea"
-        ],
-        "prefix group first; one entry for 'Green Tea' and 'green tea'"
-    );
-    assert_eq!(
-        suggest(&app, "  CHOC ").await,
-        ["Dark Chocolate", "Milk Chocolate Bar"]
-    );
-    assert!(suggest(&app, "xyz").await.is_empty());
-}
-
-#[tokio::test]
-async fn at_most_ten_suggestions() {
-    let app = search_app().await;
-    let values: Vec<String> = (1..=14)
-        .map(|i| {
-            format!(
-                "({}, 'Zest {}', 1.00, 2)",
-                100 + i,
-                "x".repeat(i % 5 + 1) + &i.to_string()
-            )
-        })
-        .collect();
-    app.db
-        .run_sql(&format!(
-            "INSERT INTO products (id, title, price, category_id) VALUES {}",
-            values.join(",")
-        ))
-        .await;
-    let got = suggest(&app, "zest").await;
-    assert_eq!(got.len(), 10);
-    let mut expected = got.clone();
-    expected.sort_by_key(|t| (t.len(), t.to_lowercase()));
-    assert_eq!(got, expected, "shorter first, then alphabetical");
-}
-
-#[tokio::test]
-async fn suggest_needs_three_characters() {
-    let app = search_app().await;
-    for query in ["", "?q=", "?q=gr", "?q=%20%20gr%20%20"] {
-        let response = app.get(&format!("/api/search/suggest/{query}")).await;
-        assert_eq!(response.status(), 422, "{query}");
-        assert_eq!(problem_fields(&response.json().await.unwrap()), ["q"]);
-    }
-}
-
-#[tokio::test]
-async fn in_stock_anywhere_follows_orders_and_inventory_changes() {
-    let app = search_app_uncached().await;
-    // Product 2 has 7 units, all in store 2: selling them makes it out of stock everywhere.
-    let order = serde_json::json!({"store_id": 2, "items": [{"product_id": 2, "quantity_requested": 7}]});
-    assert_eq!(app.post_order(order).await.status(), 201);
-    assert_eq!(sorted(ids(&search(&app, "in_stock=true").await)), [1, 6]);
-    assert_eq!(
-        sorted(ids(&search(&app, "in_stock=false").await)),
-        [2, 3, 4, 5, 7, 8]
-    );
-
-    // Restocking in any store, a new row, or removing the last stocked row all count.
-    app.db
-        .run_sql("UPDATE inventory SET quantity = 3 WHERE store_id = 1 AND product_id = 4")
-        .await;
-    app.db
-        .run_sql("INSERT INTO inventory (store_id, product_id, quantity) VALUES (2, 8, 1)")
-        .await;
-    app.db
-        .run_sql("DELETE FROM inventory WHERE store_id = 1 AND product_id = 6")
-        .await;
-    assert_eq!(sorted(ids(&search(&app, "in_stock=true").await)), [1, 4, 8]);
-    assert_eq!(search(&app, "in_stock=false").await["count"], 5);
-
-    // A new product starts out of stock.
-    app.db
-        .run_sql("INSERT INTO products (id, title, price, category_id) VALUES (50, 'New Thing', 1, 1)")
-        .await;
-    assert!(ids(&search(&app, "in_stock=false").await).contains(&50));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_sell_outs_in_two_stores_leave_the_product_out_of_stock() {
-    let app = search_app().await;
-    let products: Vec<i64> = (200..300).collect();
-    let rows: Vec<String> = products
-        .iter()
-        .map(|p| format!("({p}, 'Last Unit {p}', 1, 1)"))
-        .collect();
-    app.db
-        .run_sql(&format!(
-            "INSERT INTO products (id, title, price, category_id) VALUES {}",
-            rows.join(",")
-        ))
-        .await;
-    let stock: Vec<String> = products
-        .iter()
-        .flat_map(|p| [format!("(1, {p}, 1)"), format!("(2, {p}, 1)")])
-        .collect();
-    app.db
-        .run_sql(&format!(
-            "INSERT INTO inventory (store_id, product_id, quantity) VALUES {}",
-            stock.join(",")
-        ))
-        .await;
-
-    // Each product's last two units, one per store, sold at the same moment: each order sees
-    // the other store still stocked until the other commits.
-    let orders = products.iter().flat_map(|&p| {
-        [1, 2].map(|store| {
-            app.post_order(
-                serde_json::json!({"store_id": store, "items": [{"product_id": p, "quantity_requested": 1}]}),
-            )
-        })
-    });
-    for response in futures::future::join_all(orders).await {
-        assert_eq!(response.status(), 201);
-    }
-    let listed_out = app
-        .db
-        .scalar("SELECT count(*) AS n FROM out_of_stock_products WHERE product_id BETWEEN 200 AND 299")
-        .await;
-    let missing = 100 - listed_out;
-    assert_eq!(missing, 0, "products sold out everywhere but listed in stock");
-    // And the API agrees: the fixture's own out-of-stock products (3, 4, 5, 7, 8) plus these.
-    assert_eq!(search(&app, "in_stock=false").await["count"], 105);
-}
-
-#[tokio::test]
-async fn suggestions_follow_product_inserts_renames_and_deletes() {
-    let app = search_app_uncached().await;
-    app.db
-        .run_sql("UPDATE products SET title = 'Mint Drops' WHERE id = 8")
-        .await;
-    assert_eq!(
-        suggest(&app, "gre").await,
-        ["Green Tea", "Green Tea Latte", "Jasmine Green Tea"]
-    );
-    assert_eq!(suggest(&app, "mint").await, ["Mint Drops"]);
-
-    // Of titles equal but for case, the smallest in byte order stands for them all.
-    app.db
-        .run_sql("INSERT INTO products (id, title, price, category_id) VALUES (60, 'GREEN TEA', 1, 1)")
-        .await;
-    assert_eq!(
-        suggest(&app, "green tea").await,
-        ["GREEN TEA", "Green Tea Latte", "Jasmine Green Tea"]
-    );
-    app.db
-        .run_sql("DELETE FROM inventory WHERE product_id = 1; DELETE FROM products WHERE id IN (60, 1)")
-        .await;
-    assert_eq!(
-        suggest(&app, "green tea").await[0],
-        "green tea",
-        "product 7 still carries the title"
-    );
-    app.db.run_sql("DELETE FROM products WHERE id = 7").await;
-    assert_eq!(
-        suggest(&app, "green tea").await,
-        ["Green Tea Latte", "Jasmine Green Tea"]
-    );
 }

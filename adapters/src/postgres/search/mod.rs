@@ -1,0 +1,201 @@
+//! [`CatalogSearch`] on PostgreSQL: full-text search with a weighted `tsvector` (title A,
+//! category B, description C) plus trigram substring matches on titles, and suggestions from
+//! two index-backed queries.
+
+mod query;
+
+use aforro_core::search::{CatalogSearch, ProductHit, ProductSearch, SearchSort, SuggestText};
+use aforro_core::{CategoryId, Page, ProductId, Result};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{BigInt, Integer, Nullable, Numeric, Text, Timestamptz};
+use diesel::QueryableByName;
+use diesel_async::RunQueryDsl;
+use rust_decimal::Decimal;
+
+use self::query::{count_query, filtered, like_escape, rank, Sql, TextMatch};
+use super::error::db_error;
+use super::rows::{count, id, total};
+use super::Postgres;
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct HitRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    description: Option<String>,
+    #[diesel(sql_type = Numeric)]
+    price: Decimal,
+    #[diesel(sql_type = BigInt)]
+    category_id: i64,
+    #[diesel(sql_type = Text)]
+    category_name: String,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    quantity: Option<i32>,
+}
+
+#[derive(QueryableByName)]
+struct TitleRow {
+    #[diesel(sql_type = Text)]
+    title: String,
+}
+
+impl Postgres {
+    /// The count and the page for one way of matching `q`. When the pool has a spare
+    /// connection they run at the same time: the pass takes as long as the slower query.
+    async fn search_pass(
+        &self,
+        search: &ProductSearch,
+        text: Option<&TextMatch>,
+    ) -> Result<(Count, Vec<HitRow>)> {
+        let mut page_conn = self.conn().await?;
+        let spare = self.spare_conn().await;
+        let count_sql = count_query(search, text);
+        let quantity = if search.store_id.is_some() {
+            "i.quantity"
+        } else {
+            "NULL::integer"
+        };
+        let select = format!(
+            "SELECT p.id, p.title, p.description, p.price, p.category_id, c.name AS category_name,
+                    p.created_at, {quantity} AS quantity
+             FROM products p"
+        );
+        let mut sql = filtered(Sql::new(&select), search, text, true).push(" ORDER BY ");
+        sql = match search.sort {
+            SearchSort::Relevance => rank(sql, text).push(" DESC, p.id"),
+            SearchSort::PriceAscending => sql.push("p.price, p.id"),
+            SearchSort::PriceDescending => sql.push("p.price DESC, p.id"),
+            SearchSort::Newest => sql.push("p.created_at DESC, p.id"),
+        };
+        let sql = sql
+            .push(" LIMIT ")
+            .param::<BigInt, _>(search.page.limit())
+            .push(" OFFSET ")
+            .param::<BigInt, _>(search.page.offset());
+        match spare {
+            Some(mut count_conn) => tokio::try_join!(
+                async {
+                    count_sql
+                        .query
+                        .get_result::<Count>(&mut *count_conn)
+                        .await
+                        .map_err(db_error)
+                },
+                async { sql.query.load::<HitRow>(&mut *page_conn).await.map_err(db_error) },
+            ),
+            None => {
+                let counted = count_sql
+                    .query
+                    .get_result::<Count>(&mut *page_conn)
+                    .await
+                    .map_err(db_error)?;
+                Ok((
+                    counted,
+                    sql.query
+                        .load::<HitRow>(&mut *page_conn)
+                        .await
+                        .map_err(db_error)?,
+                ))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl CatalogSearch for Postgres {
+    /// Two queries, the count and the page (two more when full-text finds nothing and the
+    /// substring fallback runs).
+    async fn search(&self, search: &ProductSearch) -> Result<Page<ProductHit>> {
+        let text = TextMatch::new(search);
+        let (mut counted, mut rows) = self.search_pass(search, text.as_ref()).await?;
+        if counted.n == 0 {
+            if let Some(fallback) = text.as_ref().and_then(TextMatch::fallback) {
+                (counted, rows) = self.search_pass(search, Some(&fallback)).await?;
+            }
+        }
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                Ok(ProductHit {
+                    id: id(r.id, ProductId::new)?,
+                    title: r.title,
+                    description: r.description,
+                    price: r.price,
+                    category_id: id(r.category_id, CategoryId::new)?,
+                    category_name: r.category_name,
+                    created_at: r.created_at,
+                    quantity: r.quantity.map(count).transpose()?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Page {
+            items,
+            total: total(counted.n)?,
+            request: search.page,
+        })
+    }
+
+    /// One query when the prefix group fills the list, two otherwise.
+    async fn suggest(&self, text: &SuggestText, limit: usize) -> Result<Vec<String>> {
+        let mut conn = self.conn().await?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let prefix = text.as_str();
+        let prefix_pattern = format!("{}%", like_escape(prefix));
+        // Both groups read product_titles (distinct titles, migration 5) through its index
+        // (title_length, title_key) INCLUDE (title): index-only scans, shortest first.
+        // Prefix group: one short range scan per title length. The explicit byte range keeps
+        // the index usable in a generic prepared plan; LIKE keeps it exact.
+        let upper_bound = format!("{prefix}\u{10FFFF}");
+        let mut titles: Vec<String> = diesel::sql_query(
+            "SELECT hit.title FROM generate_series($1::int, (SELECT coalesce(max(title_length), 0) FROM product_titles)) AS len
+             CROSS JOIN LATERAL (
+                 SELECT t.title, t.title_key FROM product_titles t
+                 WHERE t.title_length = len AND t.title_key >= $2 AND t.title_key < $3 AND t.title_key LIKE $4
+                 ORDER BY t.title_key
+                 LIMIT $5
+             ) hit
+             ORDER BY len, hit.title_key
+             LIMIT $5",
+        )
+        .bind::<Integer, _>(i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX))
+        .bind::<Text, _>(prefix)
+        .bind::<Text, _>(&upper_bound)
+        .bind::<Text, _>(&prefix_pattern)
+        .bind::<BigInt, _>(limit)
+        .load::<TitleRow>(&mut *conn)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .map(|r| r.title)
+        .collect();
+        let missing = limit - titles.len() as i64;
+        if missing > 0 {
+            // Contains group, in final order: an ordered index-only scan filtered by the
+            // substring, or the trigram index when the planner expects few matches.
+            let rows: Vec<TitleRow> = diesel::sql_query(
+                "SELECT t.title FROM product_titles t
+                 WHERE t.title_key LIKE $1 AND t.title_key NOT LIKE $2
+                 ORDER BY t.title_length, t.title_key
+                 LIMIT $3",
+            )
+            .bind::<Text, _>(format!("%{}%", like_escape(prefix)))
+            .bind::<Text, _>(&prefix_pattern)
+            .bind::<BigInt, _>(missing)
+            .load(&mut *conn)
+            .await
+            .map_err(db_error)?;
+            titles.extend(rows.into_iter().map(|r| r.title));
+        }
+        Ok(titles)
+    }
+}
