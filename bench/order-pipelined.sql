@@ -1,5 +1,5 @@
--- bench/order.sql with BEGIN sent in one round trip with the lock, as the server sends it
--- (pgbench pipeline mode): three round trips per order instead of four.
+-- bench/order.sql pipelined as the server sends it (pgbench pipeline mode): BEGIN in one round
+-- trip with the lock, COMMIT in one with the order statement — two round trips instead of four.
 \set store random(1, :stores)
 \set p1 random(1, :products)
 \set p2 (:p1 % :products) + 1
@@ -17,6 +17,7 @@ FROM (SELECT) AS one
 LEFT JOIN (products p LEFT JOIN locked ON locked.product_id = p.id)
     ON p.id = ANY (ARRAY[:p1, :p2]::bigint[]);
 \endpipeline
+\startpipeline
 WITH line AS (
     SELECT * FROM unnest(ARRAY[:p1, :p2]::bigint[], ARRAY[1, 1]::int[], ARRAY[1000, 1000]::int[])
         WITH ORDINALITY AS l(product_id, requested, available, position)
@@ -39,5 +40,7 @@ WITH line AS (
     FROM new_order
     WHERE idempotency_keys.key = NULL
 )
-SELECT id, created_at, (SELECT count(*) FROM deducted) AS deducted FROM new_order;
+SELECT id, created_at FROM new_order
+WHERE aforro_check((SELECT count(*) FROM deducted) = 2, 'the order deducted a different number of stock rows than it has lines');
 COMMIT;
+\endpipeline

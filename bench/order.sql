@@ -1,9 +1,11 @@
 -- The order transaction of POST /orders/ as plain SQL, for pgbench: the statements the
 -- Postgres adapter (adapters/src/postgres/order_transaction.rs) sends for a two-line order that
 -- is confirmed — lock the stock rows in product order (with the products and whether the store
--- exists), then one statement deducting and inserting order + lines + outbox job (+ key), then
--- commit — with pgbench variables instead of bound parameters. Variables: stores, products
--- (pgbench -D). bench/order-pipelined.sql is the same with BEGIN pipelined as the server does.
+-- exists), then one statement deducting and inserting order + lines + outbox job (+ key) that
+-- checks its own deduction count, then commit — with pgbench variables instead of bound
+-- parameters. Variables: stores, products (pgbench -D). bench/order-pipelined.sql is the same
+-- pipelined as the server sends it. (The server also pins generic plans with SET LOCAL in its
+-- BEGIN message; pgbench gets generic plans anyway, its arrays being literal ARRAY[...]s.)
 \set store random(1, :stores)
 \set p1 random(1, :products)
 \set p2 (:p1 % :products) + 1
@@ -41,5 +43,6 @@ WITH line AS (
     FROM new_order
     WHERE idempotency_keys.key = NULL
 )
-SELECT id, created_at, (SELECT count(*) FROM deducted) AS deducted FROM new_order;
+SELECT id, created_at FROM new_order
+WHERE aforro_check((SELECT count(*) FROM deducted) = 2, 'the order deducted a different number of stock rows than it has lines');
 COMMIT;

@@ -60,7 +60,7 @@ enum Command {
         /// The pgbench script: the order transaction, one round trip per statement.
         #[arg(long, default_value = "bench/order.sql")]
         script: String,
-        /// The same transaction with BEGIN pipelined in front of the lock, as the server sends it.
+        /// The same transaction pipelined as the server sends it (two round trips).
         #[arg(long, default_value = "bench/order-pipelined.sql")]
         pipelined_script: String,
     },

@@ -148,7 +148,8 @@ fn pgbench_level(
 pub struct Scripts<'a> {
     /// The order transaction statement by statement (one round trip each).
     pub plain: &'a str,
-    /// The same statements with BEGIN pipelined in front of the first, as the server sends them.
+    /// The same statements pipelined as the server sends them (BEGIN with the lock, COMMIT
+    /// with the order statement).
     pub pipelined: &'a str,
 }
 

@@ -1,4 +1,4 @@
-//! [`OrderTransaction`] on PostgreSQL: one order in three round trips.
+//! [`OrderTransaction`] on PostgreSQL: one order in two round trips.
 //!
 //! Placing an order is one READ COMMITTED transaction on one connection:
 //! 1. `BEGIN` (with generic plans pinned, see [`BEGIN`]), pipelined with the first statement
@@ -7,28 +7,34 @@
 //!    ascending product id (concurrent orders queue on the rows they share and never deadlock),
 //!    returned with each product's title and whether the store exists;
 //! 3. one statement: deduct (confirmed orders only), insert the order, its lines, its
-//!    confirmation job in the outbox, and the idempotency key's order id;
-//! 4. `COMMIT`.
+//!    confirmation job in the outbox, and the idempotency key's order id — failing, so that
+//!    nothing of it stays, unless it deducted exactly one stock row per line;
+//! 4. `COMMIT`, pipelined behind step 3 (one round trip).
 //!
 //! `quantity >= 0` is also a CHECK constraint, so even a bug here could not oversell: the
 //! statement would fail and the transaction roll back. `bench/order.sql` is this transaction as
 //! plain SQL, for pgbench.
 //!
-//! Why `COMMIT` is not pipelined behind step 3 as `BEGIN` is in front of step 1: diesel-async
-//! prepares a statement the first time a connection runs it and only then sends it, so a
-//! `COMMIT` sent alongside could reach the server first. `BEGIN` in front is always safe.
+//! `BEGIN` in front of a statement is always safe to pipeline. `COMMIT` behind one is safe only
+//! once the statement is prepared on that connection: diesel-async prepares a statement the
+//! first time a connection runs it and sends it only then, so a `COMMIT` sent alongside could
+//! reach the server first. [`CommitReady`] remembers the connections that ran step 3 before;
+//! on any other, `COMMIT` waits for step 3's answer (three round trips, once per connection).
 //!
 //! `BEGIN` and `COMMIT` are plain statements, not diesel's transaction manager (which cannot
 //! pipeline), so the pool cannot see that a connection is inside a transaction. A transaction
 //! dropped unfinished (a cancelled request, a panic) therefore takes its connection out of the
 //! pool and closes it, and Postgres rolls back.
 
+use std::collections::HashSet;
 use std::future::Future;
+use std::sync::Mutex;
 
 use aforro_core::orders::{IdempotencyKey, KeyClaim, NewOrder, OrderStatus, OrderTransaction, StockLine};
 use aforro_core::{Error, OrderId, ProductId, Result, StoreId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use deadpool::managed::ObjectId;
 use diesel::prelude::*;
 use diesel::result::QueryResult;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
@@ -59,19 +65,58 @@ enum State {
     Finished,
 }
 
+/// The pooled connections on which step 3 is already prepared, so `COMMIT` may follow it in
+/// the same round trip. Bounded: past a few times the pool's size (connections replaced over
+/// time) it starts again empty, which costs each connection one unpipelined `COMMIT`.
+pub(crate) struct CommitReady {
+    connections: Mutex<HashSet<ObjectId>>,
+    capacity: usize,
+}
+
+impl CommitReady {
+    pub(crate) fn new(pool_size: usize) -> Self {
+        Self {
+            connections: Mutex::new(HashSet::new()),
+            capacity: pool_size.saturating_mul(4).max(16),
+        }
+    }
+
+    fn contains(&self, id: ObjectId) -> bool {
+        self.connections
+            .lock()
+            .map(|ready| ready.contains(&id))
+            .unwrap_or(false)
+    }
+
+    fn insert(&self, id: ObjectId) {
+        if let Ok(mut ready) = self.connections.lock() {
+            if ready.len() >= self.capacity {
+                ready.clear();
+            }
+            ready.insert(id);
+        }
+    }
+}
+
 /// A pooled connection on which one order's transaction runs.
 pub(super) struct PgOrderTransaction {
     /// Always `Some` until `drop`.
     conn: Option<Object<AsyncPgConnection>>,
     state: State,
+    commit_ready: std::sync::Arc<CommitReady>,
 }
 
 impl PgOrderTransaction {
-    pub(super) fn new(conn: Object<AsyncPgConnection>) -> Self {
+    pub(super) fn new(conn: Object<AsyncPgConnection>, commit_ready: std::sync::Arc<CommitReady>) -> Self {
         Self {
             conn: Some(conn),
             state: State::NotBegun,
+            commit_ready,
         }
+    }
+
+    fn conn_id(&self) -> Option<ObjectId> {
+        self.conn.as_ref().map(Object::id)
     }
 
     fn conn(&self) -> Result<&AsyncPgConnection> {
@@ -206,25 +251,31 @@ impl OrderTransaction for PgOrderTransaction {
 
     async fn commit_order<'a>(&mut self, order: NewOrder<'a>) -> Result<(OrderId, DateTime<Utc>)> {
         let begin = self.open();
+        let id_of_conn = self.conn_id();
+        let pipelined = !begin && id_of_conn.is_some_and(|id| self.commit_ready.contains(id));
         let conn = self.conn()?;
-        let row = Self::first_or_next(conn, begin, store_order(conn, &order))
-            .await
-            .map_err(db_error)?;
-        let expected = if order.status == OrderStatus::Confirmed {
-            order.lines.len()
+        let row = if pipelined {
+            // Both answers are awaited: after a failed statement the COMMIT still ran (as a
+            // rollback), and the transaction is over either way.
+            let mut commit_conn = conn;
+            let (stored, committed) =
+                futures_util::future::join(store_order(conn, &order), commit_conn.batch_execute("COMMIT"))
+                    .await;
+            committed.map_err(db_error)?;
+            self.state = State::Finished;
+            stored.map_err(db_error)?
         } else {
-            0
+            let row = Self::first_or_next(conn, begin, store_order(conn, &order))
+                .await
+                .map_err(db_error)?;
+            let mut commit_conn = conn;
+            commit_conn.batch_execute("COMMIT").await.map_err(db_error)?;
+            self.state = State::Finished;
+            if let Some(id) = id_of_conn {
+                self.commit_ready.insert(id);
+            }
+            row
         };
-        if usize::try_from(row.deducted).ok() != Some(expected) {
-            // Still inside the transaction: the caller rolls it back.
-            return Err(Error::internal(format!(
-                "deducted {} of {expected} inventory rows",
-                row.deducted
-            )));
-        }
-        let mut commit_conn = conn;
-        commit_conn.batch_execute("COMMIT").await.map_err(db_error)?;
-        self.state = State::Finished;
         Ok((id(row.id, OrderId::new)?, row.created_at))
     }
 
@@ -241,8 +292,10 @@ impl OrderTransaction for PgOrderTransaction {
 }
 
 /// Step 3 as one statement. Lines keep the client's order (their ids are drawn in ORDINALITY
-/// order, and GET /orders/{id}/ sorts by line id). `deducted` lets the caller check that every
-/// locked row was updated before it commits.
+/// order, and GET /orders/{id}/ sorts by line id). `aforro_check` (migration 7) fails the
+/// statement unless it deducted one stock row per line of a confirmed order and none for a
+/// rejected one — impossible while `lock_stock` holds the rows, and too late to check after a
+/// pipelined `COMMIT`.
 fn store_order<'c>(
     conn: &'c AsyncPgConnection,
     order: &NewOrder<'_>,
@@ -258,6 +311,11 @@ fn store_order<'c>(
         .iter()
         .map(|l| i32::try_from(l.quantity_available).unwrap_or(i32::MAX))
         .collect();
+    let deductions = if order.status == OrderStatus::Confirmed {
+        order.lines.len() as i64
+    } else {
+        0
+    };
     let query = Prepared::new(
         "WITH line AS (
              SELECT * FROM unnest(",
@@ -309,8 +367,11 @@ fn store_order<'c>(
     .sql(
         "
          )
-         SELECT id, created_at, (SELECT count(*) FROM deducted) AS deducted FROM new_order",
-    );
+         SELECT id, created_at FROM new_order
+         WHERE aforro_check((SELECT count(*) FROM deducted) = ",
+    )
+    .bind::<BigInt, _>(deductions)
+    .sql(", 'the order deducted a different number of stock rows than it has lines')");
     let mut conn = conn;
     async move { query.get_result::<StoredOrder>(&mut conn).await }
 }
@@ -333,6 +394,4 @@ struct StoredOrder {
     id: i64,
     #[diesel(sql_type = Timestamptz)]
     created_at: DateTime<Utc>,
-    #[diesel(sql_type = BigInt)]
-    deducted: i64,
 }

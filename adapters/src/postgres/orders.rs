@@ -21,7 +21,10 @@ use super::Postgres;
 impl OrderRepository for Postgres {
     async fn begin(&self) -> Result<Box<dyn OrderTransaction>> {
         // BEGIN is not sent yet: it goes out with the transaction's first statement.
-        Ok(Box::new(PgOrderTransaction::new(self.conn().await?)))
+        Ok(Box::new(PgOrderTransaction::new(
+            self.conn().await?,
+            std::sync::Arc::clone(&self.commit_ready),
+        )))
     }
 
     /// One query: the order joined with its lines and their products.

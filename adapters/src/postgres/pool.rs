@@ -1,5 +1,6 @@
 //! The connection pool.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aforro_core::{Error, Result};
@@ -8,6 +9,7 @@ use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfi
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::error::{db_error, pool_error};
+use super::order_transaction::CommitReady;
 
 /// Pool sizing and time limits.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +34,8 @@ impl Default for PoolSettings {
 pub struct Postgres {
     pool: Pool<AsyncPgConnection>,
     wait_timeout: Duration,
+    /// Which pooled connections may pipeline an order's COMMIT (see `order_transaction`).
+    pub(crate) commit_ready: Arc<CommitReady>,
 }
 
 impl std::fmt::Debug for Postgres {
@@ -63,6 +67,7 @@ impl Postgres {
         Ok(Self {
             pool,
             wait_timeout: settings.wait_timeout,
+            commit_ready: Arc::new(CommitReady::new(settings.max_size)),
         })
     }
 

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use aforro_adapters::postgres::{PoolSettings, Postgres};
-use aforro_core::orders::OrderRepository;
+use aforro_core::orders::{NewOrder, OrderLine, OrderRepository, OrderStatus, Quantity};
 use aforro_core::{ProductId, StoreId};
 use diesel_async::SimpleAsyncConnection;
 
@@ -113,4 +113,76 @@ async fn a_transaction_dropped_unfinished_takes_its_connection_out_of_the_pool()
         row_is_free(&app).await,
         "the pool's next connection is a clean one"
     );
+}
+
+/// One line of one unit of `product`, as decided with `available` in stock.
+fn line(product: i64, available: u32) -> OrderLine {
+    OrderLine {
+        product_id: ProductId::new(product).unwrap(),
+        product_title: format!("product {product}"),
+        quantity_requested: Quantity::new(1).unwrap(),
+        quantity_available: available,
+    }
+}
+
+fn confirmed(lines: &[OrderLine]) -> NewOrder<'_> {
+    NewOrder {
+        store_id: store(1),
+        status: OrderStatus::Confirmed,
+        lines,
+        send_confirmation: true,
+        idempotency_key: None,
+    }
+}
+
+#[tokio::test]
+async fn orders_commit_with_or_without_a_pipelined_commit_and_a_bad_deduction_writes_nothing() {
+    let app = TestApp::spawn().await;
+    app.seed_basic().await;
+    // One connection: the first order prepares the statement and commits unpipelined, the
+    // next ones pipeline COMMIT behind it.
+    let repo = repo(&app, 1);
+    let lines = [line(3, 10)];
+    for expected_stock in [9, 8, 7] {
+        let mut tx = repo.begin().await.unwrap();
+        tx.lock_stock(store(1), &products(&[3])).await.unwrap().unwrap();
+        tx.commit_order(confirmed(&lines)).await.unwrap();
+        drop(tx);
+        assert_eq!(app.db.stock(1, 3).await, expected_stock, "committed and visible");
+    }
+
+    // Store 1 has no inventory row for product 4: a confirmed line cannot be deducted, so
+    // the statement refuses (this time behind a pipelined COMMIT) and writes nothing.
+    let orders_before = app.db.scalar("SELECT count(*) AS n FROM orders").await;
+    let bad = [line(3, 7), line(4, 5)];
+    let mut tx = repo.begin().await.unwrap();
+    tx.lock_stock(store(1), &products(&[3, 4]))
+        .await
+        .unwrap()
+        .unwrap();
+    let error = tx.commit_order(confirmed(&bad)).await.unwrap_err();
+    assert!(
+        format!("{error:?}").contains("deducted a different number"),
+        "{error:?}"
+    );
+    tx.rollback().await.unwrap();
+    drop(tx);
+    assert_eq!(app.db.stock(1, 3).await, 7, "product 3 not deducted either");
+    assert_eq!(
+        app.db.scalar("SELECT count(*) AS n FROM orders").await,
+        orders_before
+    );
+    assert_eq!(
+        app.db.scalar("SELECT count(*) AS n FROM outbox").await,
+        orders_before,
+        "no confirmation job for the refused order"
+    );
+
+    // The connection is clean afterwards: the next order on it commits.
+    let mut tx = repo.begin().await.unwrap();
+    tx.lock_stock(store(1), &products(&[3])).await.unwrap().unwrap();
+    tx.commit_order(confirmed(&lines)).await.unwrap();
+    drop(tx);
+    assert_eq!(app.db.stock(1, 3).await, 6);
+    assert!(row_is_free(&app).await);
 }

@@ -1,0 +1,1 @@
+DROP FUNCTION aforro_check(boolean, text);
