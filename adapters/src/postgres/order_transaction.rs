@@ -255,8 +255,9 @@ impl OrderTransaction for PgOrderTransaction {
         let pipelined = !begin && id_of_conn.is_some_and(|id| self.commit_ready.contains(id));
         let conn = self.conn()?;
         let row = if pipelined {
-            // Both answers are awaited: after a failed statement the COMMIT still ran (as a
-            // rollback), and the transaction is over either way.
+            // `join` polls the statement first; already prepared, it queues its Bind/Execute on
+            // that first poll, ahead of the COMMIT. Both answers are awaited: after a failed
+            // statement the COMMIT still ran (as a rollback), and the transaction is over.
             let mut commit_conn = conn;
             let (stored, committed) =
                 futures_util::future::join(store_order(conn, &order), commit_conn.batch_execute("COMMIT"))
