@@ -3,8 +3,8 @@
 -- is confirmed — lock the stock rows in product order (with the products and whether the store
 -- exists), then one statement deducting and inserting order + lines + outbox job (+ key) that
 -- checks its own deduction count, then commit — with pgbench variables instead of bound
--- parameters. Variables: stores, products (pgbench -D). bench/order-pipelined.sql is the same
--- pipelined as the server sends it. (The server also pins generic plans with SET LOCAL in its
+-- parameters. Variables: stores, products (pgbench -D). `bench orders` also runs it pipelined
+-- as the server sends it (pipeline meta-commands around BEGIN + lock and order + COMMIT). (The server also pins generic plans with SET LOCAL in its
 -- BEGIN message; pgbench gets generic plans anyway, its arrays being literal ARRAY[...]s.)
 \set store random(1, :stores)
 \set p1 random(1, :products)

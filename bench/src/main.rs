@@ -57,12 +57,10 @@ enum Command {
         /// The database pgbench drives (the server's).
         #[arg(long, env = "DATABASE_URL")]
         database_url: String,
-        /// The pgbench script: the order transaction, one round trip per statement.
+        /// The pgbench script: the order transaction, one round trip per statement. Its
+        /// pipelined twin (two round trips, as the server sends it) is derived from it.
         #[arg(long, default_value = "bench/order.sql")]
         script: String,
-        /// The same transaction pipelined as the server sends it (two round trips).
-        #[arg(long, default_value = "bench/order-pipelined.sql")]
-        pipelined_script: String,
     },
 }
 
@@ -85,12 +83,8 @@ async fn main() -> anyhow::Result<()> {
             products,
             database_url,
             script,
-            pipelined_script,
         } => {
-            let scripts = orders::Scripts {
-                plain: &script,
-                pipelined: &pipelined_script,
-            };
+            let scripts = orders::Scripts::from_plain(&script)?;
             orders::run(
                 &cli.url,
                 &database_url,

@@ -145,12 +145,63 @@ fn pgbench_level(
 }
 
 /// The pgbench scripts the API is compared with.
-pub struct Scripts<'a> {
+pub struct Scripts {
     /// The order transaction statement by statement (one round trip each).
-    pub plain: &'a str,
+    pub plain: String,
     /// The same statements pipelined as the server sends them (BEGIN with the lock, COMMIT
-    /// with the order statement).
-    pub pipelined: &'a str,
+    /// with the order statement), derived from the plain one by [`Scripts::from_plain`].
+    pub pipelined: String,
+}
+
+impl Scripts {
+    /// The plain script at `path` and its pipelined twin, written to a temporary file. Derived,
+    /// not kept as a second script, so that the two cannot drift apart.
+    pub fn from_plain(path: &str) -> anyhow::Result<Self> {
+        let plain = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+        let pipelined_path =
+            std::env::temp_dir().join(format!("aforro-order-pipelined-{}.sql", std::process::id()));
+        std::fs::write(&pipelined_path, pipeline(&plain)?)?;
+        Ok(Self {
+            plain: path.to_owned(),
+            pipelined: pipelined_path.to_string_lossy().into_owned(),
+        })
+    }
+}
+
+/// `script` with its first two and its last two SQL statements each sent as one pipeline.
+fn pipeline(script: &str) -> anyhow::Result<String> {
+    // (first line, last line) of each SQL statement: it starts on a line that is not blank, a
+    // comment or a meta-command, and ends on the line ending with `;`.
+    let lines: Vec<&str> = script.lines().collect();
+    let mut statements: Vec<(usize, usize)> = Vec::new();
+    let mut start = None;
+    for (i, line) in lines.iter().enumerate() {
+        let line = line.trim();
+        if start.is_none() && !line.is_empty() && !line.starts_with("--") && !line.starts_with('\\') {
+            start = Some(i);
+        }
+        if let (Some(first), true) = (start, line.ends_with(';')) {
+            statements.push((first, i));
+            start = None;
+        }
+    }
+    let [(begin, _), (_, lock_end), .., (order_start, _), (commit, commit_end)] = statements[..] else {
+        bail!("the order script needs BEGIN, the lock, the order statement and COMMIT");
+    };
+    if lines[begin].trim() != "BEGIN;" || lines[commit].trim() != "COMMIT;" {
+        bail!("the order script must start with BEGIN; and end with COMMIT;");
+    }
+    let mut out = Vec::with_capacity(lines.len() + 4);
+    for (i, line) in lines.iter().enumerate() {
+        if i == begin || i == order_start {
+            out.push("\\startpipeline");
+        }
+        out.push(line);
+        if i == lock_end || i == commit_end {
+            out.push("\\endpipeline");
+        }
+    }
+    Ok(out.join("\n") + "\n")
 }
 
 /// Runs every level against the API and against pgbench (both scripts), alternating, and
@@ -158,7 +209,7 @@ pub struct Scripts<'a> {
 pub async fn run(
     url: &str,
     database_url: &str,
-    scripts: &Scripts<'_>,
+    scripts: &Scripts,
     levels: &[usize],
     duration: Duration,
     stores: u64,
@@ -171,10 +222,10 @@ pub async fn run(
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for &clients in levels {
         let api = api_level(url, clients, duration, stores, products).await?;
-        let plain = pgbench_level(database_url, scripts.plain, clients, duration, stores, products)?;
+        let plain = pgbench_level(database_url, &scripts.plain, clients, duration, stores, products)?;
         let pipelined = pgbench_level(
             database_url,
-            scripts.pipelined,
+            &scripts.pipelined,
             clients,
             duration,
             stores,
@@ -196,4 +247,35 @@ pub async fn run(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pipeline;
+
+    #[test]
+    fn pipelines_begin_with_the_lock_and_commit_with_the_order_statement() {
+        let plain = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/order.sql")).unwrap();
+        let pipelined = pipeline(&plain).unwrap();
+        let shape: Vec<&str> = pipelined
+            .lines()
+            .filter(|l| l.contains("pipeline") && l.starts_with('\\') || *l == "BEGIN;" || *l == "COMMIT;")
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                "\\startpipeline",
+                "BEGIN;",
+                "\\endpipeline",
+                "\\startpipeline",
+                "COMMIT;",
+                "\\endpipeline"
+            ]
+        );
+        assert!(
+            pipelined.contains("::bigint[]);\n\\endpipeline\n\\startpipeline\nWITH line AS ("),
+            "the first pipeline ends after the lock, the second starts at the order statement:\n{pipelined}"
+        );
+        assert!(pipeline("SELECT 1;").is_err());
+    }
 }
