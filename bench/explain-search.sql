@@ -8,8 +8,8 @@ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT p.id, p.title, p.description, p.price, p.category_id, c.name, p.created_at
 FROM products p JOIN categories c ON c.id = p.category_id
 WHERE true AND p.search_vector @@ to_tsquery('english', '''green'':* & ''tea'':*')
-ORDER BY (0::real + ts_rank(p.search_vector, to_tsquery('english', '''green'':* & ''tea'':*'))
-          + CASE WHEN lower(p.title) LIKE '%green tea%' THEN 1 ELSE 0 END) DESC, p.id
+ORDER BY (ts_rank(p.search_vector, to_tsquery('english', '''green'':* & ''tea'':*'))
+          + CASE WHEN p.search_vector @@ to_tsquery('english', '''green'':*A & ''tea'':*A') THEN 1 ELSE 0 END) DESC, p.id
 LIMIT 20 OFFSET 0;
 \echo '== search fallback: q=olate (no word starts so), trigram substring'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
@@ -33,8 +33,19 @@ CROSS JOIN LATERAL (
       AND t.title_key LIKE 'gre%'
     ORDER BY t.title_key LIMIT 10
 ) hit ORDER BY len, hit.title_key LIMIT 10;
-\echo '== suggest: contains group for "cho" (product_titles)'
+\echo '== suggest: contains group for "cho" (product_titles), the shortest 4,000 titles first'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT h.title FROM (
+    SELECT t.title, t.title_key, t.title_length FROM product_titles t
+    ORDER BY t.title_length, t.title_key LIMIT 4000
+) h
+WHERE h.title_key LIKE '%cho%' AND h.title_key NOT LIKE 'cho%'
+ORDER BY h.title_length, h.title_key LIMIT 10;
+\echo '== suggest: contains group beyond those (trigram), for a rare fragment "xyz"'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT t.title FROM product_titles t
-WHERE t.title_key LIKE '%cho%' AND t.title_key NOT LIKE 'cho%'
+WHERE t.title_key LIKE '%xyz%' AND t.title_key NOT LIKE 'xyz%'
+  AND (t.title_length, t.title_key) > (
+      SELECT b.title_length, b.title_key FROM product_titles b
+      ORDER BY b.title_length, b.title_key OFFSET 3999 LIMIT 1)
 ORDER BY t.title_length, t.title_key LIMIT 10;

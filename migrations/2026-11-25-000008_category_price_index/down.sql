@@ -1,0 +1,1 @@
+DROP INDEX products_category_price_idx;
