@@ -77,6 +77,11 @@ async fn default_sizes_meet_the_minimums() {
         .await;
     assert_eq!(out_of_stock, expected);
     assert!(out_of_stock > 0);
+    let products = db.scalar("SELECT count(*) AS n FROM products").await;
+    assert_eq!(
+        db.scalar("SELECT products AS n FROM product_count").await,
+        products
+    );
     // The triggers are back on: a new product is out of stock and has its title listed.
     db.run_sql("INSERT INTO products (title, price, category_id) VALUES ('Brand New Widget', 1, 1)")
         .await;
@@ -88,6 +93,10 @@ async fn default_sizes_meet_the_minimums() {
     assert_eq!(
         db.scalar("SELECT count(*) AS n FROM out_of_stock_products").await,
         out_of_stock + 1
+    );
+    assert_eq!(
+        db.scalar("SELECT products AS n FROM product_count").await,
+        products + 1
     );
     // Ids continue after the seeded ones.
     db.run_sql("INSERT INTO categories (name) VALUES ('After seeding')")

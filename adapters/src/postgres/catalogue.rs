@@ -51,7 +51,7 @@ impl CatalogueLoader for Postgres {
 const BULK_TABLES: [&str; 3] = ["products", "inventory", "product_titles"];
 
 /// Triggers that keep derived tables current, switched off for a bulk load …
-const DERIVED_TABLE_TRIGGERS: [(&str, &str); 7] = [
+const DERIVED_TABLE_TRIGGERS: [(&str, &str); 8] = [
     ("inventory", "inventory_out_of_stock_insert"),
     ("inventory", "inventory_out_of_stock_update"),
     ("inventory", "inventory_out_of_stock_delete"),
@@ -59,10 +59,15 @@ const DERIVED_TABLE_TRIGGERS: [(&str, &str); 7] = [
     ("products", "products_titles_insert"),
     ("products", "products_titles_update"),
     ("products", "products_titles_delete"),
+    ("products", "products_count_insert"),
 ];
 
-/// … and the functions (migrations 4 and 5) that rebuild those tables once at its end.
-const DERIVED_TABLE_REBUILDS: [&str; 2] = ["rebuild_out_of_stock_products", "rebuild_product_titles"];
+/// … and the functions (migrations 4, 5 and 9) that rebuild those tables once at its end.
+const DERIVED_TABLE_REBUILDS: [&str; 3] = [
+    "rebuild_out_of_stock_products",
+    "rebuild_product_titles",
+    "rebuild_product_count",
+];
 
 struct PgCatalogueLoad {
     conn: Object<AsyncPgConnection>,

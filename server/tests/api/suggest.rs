@@ -102,6 +102,27 @@ async fn suggest_needs_three_characters() {
 }
 
 #[tokio::test]
+async fn unfiltered_count_follows_inserts_deletes_and_truncate() {
+    // With no filter the count is the product_count row (migration 9), not a scan.
+    let app = search_app_uncached().await;
+    let count = |body: Value| body["count"].as_u64().unwrap();
+    assert_eq!(count(search(&app, "").await), 8);
+    app.db
+        .run_sql(
+            "INSERT INTO products (id, title, price, category_id) VALUES
+                 (101, 'Apricot Jam', 3.00, 2), (102, 'Fig Jam', 3.00, 2), (103, 'Plum Jam', 3.00, 2);
+             DELETE FROM inventory WHERE product_id = 6;
+             DELETE FROM products WHERE id IN (6, 101)",
+        )
+        .await;
+    assert_eq!(count(search(&app, "sort=price").await), 9);
+    app.db.run_sql("TRUNCATE products CASCADE").await;
+    let empty = search(&app, "").await;
+    assert_eq!(count(empty.clone()), 0);
+    assert_eq!(empty["results"], serde_json::json!([]));
+}
+
+#[tokio::test]
 async fn in_stock_anywhere_follows_orders_and_inventory_changes() {
     let app = search_app_uncached().await;
     // Product 2 has 7 units, all in store 2: selling them makes it out of stock everywhere.
