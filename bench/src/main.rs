@@ -61,10 +61,6 @@ enum Command {
         /// pipelined twin (two round trips, as the server sends it) is derived from it.
         #[arg(long, default_value = "bench/order.sql")]
         script: String,
-        /// Each level alternates API, pgbench and pipelined pgbench in this many rounds of
-        /// `--seconds / --slices` (at least 1 s), so background load weighs on all alike
-        #[arg(long, default_value_t = 5)]
-        slices: u32,
     },
 }
 
@@ -87,7 +83,6 @@ async fn main() -> anyhow::Result<()> {
             products,
             database_url,
             script,
-            slices,
         } => {
             let scripts = orders::Scripts::from_plain(&script)?;
             orders::run(
@@ -96,7 +91,6 @@ async fn main() -> anyhow::Result<()> {
                 &scripts,
                 &clients,
                 Duration::from_secs(seconds),
-                slices,
                 stores,
                 products,
             )

@@ -9,6 +9,17 @@ use anyhow::{bail, Context};
 
 use crate::latency::{ms, percentile};
 
+/// What one concurrency level measured.
+struct Level {
+    clients: usize,
+    orders: usize,
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    confirmed: usize,
+    errors: usize,
+}
+
 /// A tiny deterministic generator per client (xorshift): no shared state, no dependency.
 struct Rng(u64);
 
@@ -31,43 +42,25 @@ fn body(rng: &mut Rng, stores: u64, products: u64) -> String {
     )
 }
 
-/// What the API side measured over one slice of a level.
-#[derive(Default)]
-struct ApiSlice {
-    latencies: Vec<Duration>,
-    confirmed: usize,
-    errors: usize,
-    elapsed: Duration,
-}
-
-impl ApiSlice {
-    fn add(&mut self, other: ApiSlice) {
-        self.latencies.extend(other.latencies);
-        self.confirmed += other.confirmed;
-        self.errors += other.errors;
-        self.elapsed += other.elapsed;
-    }
-}
-
-/// `clients` concurrent clients placing orders back to back for `duration`. `slice` varies
-/// the random orders from one slice to the next.
-async fn api_slice(
-    client: &reqwest::Client,
-    endpoint: &Arc<String>,
+async fn api_level(
+    url: &str,
     clients: usize,
     duration: Duration,
-    slice: u64,
-    (stores, products): (u64, u64),
-) -> anyhow::Result<ApiSlice> {
+    stores: u64,
+    products: u64,
+) -> anyhow::Result<Level> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()?;
+    let endpoint = Arc::new(format!("{url}/orders/"));
     let deadline = Instant::now() + duration;
     let tasks: Vec<_> = (0..clients)
         .map(|i| {
             let client = client.clone();
             let endpoint = endpoint.clone();
-            let seed = (i as u64 + 1 + slice * 1_000_003).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             tokio::spawn(async move {
-                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ seed);
-                let mut measured = ApiSlice::default();
+                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9));
+                let (mut latencies, mut confirmed, mut errors) = (Vec::new(), 0usize, 0usize);
                 while Instant::now() < deadline {
                     let started = Instant::now();
                     let response = client
@@ -80,24 +73,37 @@ async fn api_slice(
                         Ok(r) if r.status().as_u16() == 201 => {
                             let text = r.text().await.unwrap_or_default();
                             if text.contains("\"CONFIRMED\"") {
-                                measured.confirmed += 1;
+                                confirmed += 1;
                             }
-                            measured.latencies.push(started.elapsed());
+                            latencies.push(started.elapsed());
                         }
-                        _ => measured.errors += 1,
+                        _ => errors += 1,
                     }
                 }
-                measured
+                (latencies, confirmed, errors)
             })
         })
         .collect();
     let started = Instant::now();
-    let mut total = ApiSlice::default();
+    let mut latencies = Vec::new();
+    let (mut confirmed, mut errors) = (0, 0);
     for task in tasks {
-        total.add(task.await?);
+        let (l, c, e) = task.await?;
+        latencies.extend(l);
+        confirmed += c;
+        errors += e;
     }
-    total.elapsed = started.elapsed().max(duration);
-    Ok(total)
+    let elapsed = started.elapsed().max(duration);
+    latencies.sort_unstable();
+    Ok(Level {
+        clients,
+        orders: latencies.len(),
+        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&latencies, 50.0),
+        p99: percentile(&latencies, 99.0),
+        confirmed,
+        errors,
+    })
 }
 
 /// pgbench's TPS (excluding connection set-up) for the script at `clients`.
@@ -198,17 +204,14 @@ fn pipeline(script: &str) -> anyhow::Result<String> {
     Ok(out.join("\n") + "\n")
 }
 
-/// Runs every level against the API and against pgbench (both scripts), and prints one table.
-/// Each level alternates the three sides in `slices` rounds of `duration / slices`, so a
-/// change in the machine's background load during the run weighs on all sides alike.
-#[allow(clippy::too_many_arguments)]
+/// Runs every level against the API and against pgbench (both scripts), alternating, and
+/// prints one table.
 pub async fn run(
     url: &str,
     database_url: &str,
     scripts: &Scripts,
     levels: &[usize],
     duration: Duration,
-    slices: u32,
     stores: u64,
     products: u64,
 ) -> anyhow::Result<()> {
@@ -217,34 +220,28 @@ pub async fn run(
          | API p50 ms | API p99 ms | orders | confirmed | errors |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    let slices = slices.max(1);
-    let slice = (duration / slices).max(Duration::from_secs(1));
-    let endpoint = Arc::new(format!("{url}/orders/"));
     for &clients in levels {
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(clients)
-            .build()?;
-        let mut api = ApiSlice::default();
-        let (mut plain, mut pipelined) = (0.0, 0.0);
-        for round in 0..slices {
-            api.add(
-                api_slice(&client, &endpoint, clients, slice, u64::from(round), (stores, products))
-                    .await?,
-            );
-            plain += pgbench_level(database_url, &scripts.plain, clients, slice, stores, products)?;
-            pipelined +=
-                pgbench_level(database_url, &scripts.pipelined, clients, slice, stores, products)?;
-        }
-        let (plain, pipelined) = (plain / f64::from(slices), pipelined / f64::from(slices));
-        api.latencies.sort_unstable();
-        let orders = api.latencies.len();
-        let per_second = orders as f64 / api.elapsed.as_secs_f64();
+        let api = api_level(url, clients, duration, stores, products).await?;
+        let plain = pgbench_level(database_url, &scripts.plain, clients, duration, stores, products)?;
+        let pipelined = pgbench_level(
+            database_url,
+            &scripts.pipelined,
+            clients,
+            duration,
+            stores,
+            products,
+        )?;
         println!(
-            "| {clients} | {per_second:.0} | {plain:.0} | {:.2} | {pipelined:.0} | {:.2} | {} | {} | {orders} | {} | {} |",
-            per_second / plain,
-            per_second / pipelined,
-            ms(percentile(&api.latencies, 50.0)),
-            ms(percentile(&api.latencies, 99.0)),
+            "| {} | {:.0} | {:.0} | {:.2} | {:.0} | {:.2} | {} | {} | {} | {} | {} |",
+            api.clients,
+            api.per_second,
+            plain,
+            api.per_second / plain,
+            pipelined,
+            api.per_second / pipelined,
+            ms(api.p50),
+            ms(api.p99),
+            api.orders,
             api.confirmed,
             api.errors
         );
