@@ -33,19 +33,16 @@ CROSS JOIN LATERAL (
       AND t.title_key LIKE 'gre%'
     ORDER BY t.title_key LIMIT 10
 ) hit ORDER BY len, hit.title_key LIMIT 10;
-\echo '== suggest: contains group for "cho" (product_titles), the shortest 4,000 titles first'
-EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
-SELECT h.title FROM (
-    SELECT t.title, t.title_key, t.title_length FROM product_titles t
-    ORDER BY t.title_length, t.title_key LIMIT 4000
-) h
-WHERE h.title_key LIKE '%cho%' AND h.title_key NOT LIKE 'cho%'
-ORDER BY h.title_length, h.title_key LIMIT 10;
-\echo '== suggest: contains group beyond those (trigram), for a rare fragment "xyz"'
+\echo '== suggest: contains group for "cho", bands 0-16, 17-20, 21-24 (partial trigram indexes)'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT t.title FROM product_titles t
-WHERE t.title_key LIKE '%xyz%' AND t.title_key NOT LIKE 'xyz%'
-  AND (t.title_length, t.title_key) > (
-      SELECT b.title_length, b.title_key FROM product_titles b
-      ORDER BY b.title_length, b.title_key OFFSET 3999 LIMIT 1)
-ORDER BY t.title_length, t.title_key LIMIT 10;
+WHERE (t.title_length + 0) BETWEEN 0 AND 16 AND t.title_key LIKE '%cho%' AND t.title_key NOT LIKE 'cho%'
+ORDER BY t.title_length + 0, t.title_key LIMIT 10;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT t.title FROM product_titles t
+WHERE (t.title_length + 0) BETWEEN 17 AND 20 AND t.title_key LIKE '%cho%' AND t.title_key NOT LIKE 'cho%'
+ORDER BY t.title_length + 0, t.title_key LIMIT 10;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT t.title FROM product_titles t
+WHERE (t.title_length + 0) BETWEEN 21 AND 24 AND t.title_key LIKE '%cho%' AND t.title_key NOT LIKE 'cho%'
+ORDER BY t.title_length + 0, t.title_key LIMIT 3;

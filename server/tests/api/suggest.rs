@@ -64,18 +64,20 @@ async fn at_most_ten_suggestions() {
 }
 
 #[tokio::test]
-async fn contains_group_continues_past_the_shortest_titles_in_order() {
-    // The contains group first reads the 4,000 shortest titles, then the rest by trigram:
-    // 4,100 fillers of 11 characters push the later matches past that head.
+async fn contains_group_runs_across_title_length_bands_in_order() {
+    // The contains group is read band by band (0–16, 17–20, 21–24, 25–28, 29–34, 35+
+    // characters): matches at both edges of the first two bands, none in the next two, more
+    // than needed in the 29–34 band, and one in the last band that the list has no room for.
     let app = search_app().await;
     app.db
         .run_sql(
-            "INSERT INTO products (id, title, price, category_id)
-             SELECT 10000 + g, 'Filler ' || lpad(g::text, 4, '0'), 1.00, 2 FROM generate_series(1, 4100) g;
-             INSERT INTO products (id, title, price, category_id) VALUES
-                 (20001, 'Zqux', 1.00, 2), (20002, 'Zzzzzz qux0', 1.00, 2),
-                 (20003, 'Aaaaaaa qux2', 1.00, 2), (20004, 'Aaaaaaa qux1', 1.00, 2),
-                 (20005, 'Qux Prefix', 1.00, 2)",
+            "INSERT INTO products (id, title, price, category_id) VALUES
+                 (201, 'Qux Prefix', 1.00, 2), (202, 'Zqux', 1.00, 2),
+                 (203, 'Aaaaaaaaaaaa qux', 1.00, 2), (204, 'Aaaaaaaaaaaaa qux', 1.00, 2),
+                 (205, 'Bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb qux', 1.00, 2);
+             INSERT INTO products (id, title, price, category_id)
+             SELECT 300 + g, 'Long qux title number ' || lpad(g::text, 8, '0'), 1.00, 2
+             FROM generate_series(12, 1, -1) g",
         )
         .await;
     assert_eq!(
@@ -83,11 +85,16 @@ async fn contains_group_continues_past_the_shortest_titles_in_order() {
         [
             "Qux Prefix",
             "Zqux",
-            "Zzzzzz qux0",
-            "Aaaaaaa qux1",
-            "Aaaaaaa qux2"
+            "Aaaaaaaaaaaa qux",
+            "Aaaaaaaaaaaaa qux",
+            "Long qux title number 00000001",
+            "Long qux title number 00000002",
+            "Long qux title number 00000003",
+            "Long qux title number 00000004",
+            "Long qux title number 00000005",
+            "Long qux title number 00000006",
         ],
-        "prefix group, then the head's match, then the matches beyond it in (length, title) order"
+        "prefix group, then the contains group in (length, title) order across bands"
     );
 }
 
