@@ -26,3 +26,4 @@ pub(crate) use mailer::record_sent;
 pub use mailer::RecordingMailer;
 pub use migrations::run_migrations;
 pub use pool::{PoolSettings, Postgres};
+pub use search::SUGGEST_LENGTH_BANDS;

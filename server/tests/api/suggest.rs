@@ -99,6 +99,26 @@ async fn contains_group_runs_across_title_length_bands_in_order() {
 }
 
 #[tokio::test]
+async fn every_length_band_has_its_partial_trigram_index() {
+    // Without its index a band still answers correctly, only slowly: this catches the
+    // migration and the adapter's bands drifting apart.
+    let app = search_app().await;
+    for (shortest, longest) in aforro_adapters::postgres::SUGGEST_LENGTH_BANDS {
+        let predicate = format!("(((title_length + 0) >= {shortest}) AND ((title_length + 0) <= {longest}))");
+        let indexes = app
+            .db
+            .scalar(&format!(
+                "SELECT count(*) AS n FROM pg_index i
+                 JOIN pg_am am ON am.oid = (SELECT relam FROM pg_class WHERE oid = i.indexrelid)
+                 WHERE i.indrelid = 'product_titles'::regclass AND am.amname = 'gin'
+                   AND pg_get_expr(i.indpred, i.indrelid) = '{predicate}'"
+            ))
+            .await;
+        assert_eq!(indexes, 1, "no GIN index WHERE {predicate}");
+    }
+}
+
+#[tokio::test]
 async fn suggest_needs_three_characters() {
     let app = search_app().await;
     for query in ["", "?q=", "?q=gr", "?q=%20%20gr%20%20"] {

@@ -18,10 +18,11 @@ use super::error::db_error;
 use super::rows::{count, id, total};
 use super::Postgres;
 
-/// Title-length bands of the suggest contains group, shortest first, each with a partial
-/// trigram index of the same bounds (migration 10; change both together). They split the
-/// seeded catalogue's ~300,000 distinct titles roughly 3k / 16k / 53k / 94k / 110k / 25k.
-const SUGGEST_LENGTH_BANDS: [(i32, i32); 6] =
+/// Title-length bands (inclusive) of the suggest contains group, shortest first, each with a
+/// partial trigram index of the same bounds (migration 10; change both together — a server
+/// test compares them). They split the seeded catalogue's ~300,000 distinct titles roughly
+/// 3k / 16k / 53k / 94k / 110k / 25k.
+pub const SUGGEST_LENGTH_BANDS: [(i32, i32); 6] =
     [(0, 16), (17, 20), (21, 24), (25, 28), (29, 34), (35, i32::MAX)];
 
 #[derive(QueryableByName)]
