@@ -45,9 +45,14 @@ enum Command {
         /// Concurrent clients, one level after the other.
         #[arg(long, value_delimiter = ',', default_value = "1,8,32,128")]
         clients: Vec<usize>,
-        /// Seconds per level and per side.
+        /// Seconds per level, per side and per round.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Rounds per level, each running the API, then pgbench, then pipelined pgbench. The
+        /// table reports each side's median and the median (and range) of the rounds'
+        /// ratios: on a shared machine the throughput drifts by ±10% from one run to the next.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+        rounds: u64,
         /// Stores 1..=N are ordered from.
         #[arg(long, default_value_t = 20)]
         stores: u64,
@@ -79,6 +84,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Orders {
             clients,
             seconds,
+            rounds,
             stores,
             products,
             database_url,
@@ -91,6 +97,7 @@ async fn main() -> anyhow::Result<()> {
                 &scripts,
                 &clients,
                 Duration::from_secs(seconds),
+                rounds as usize,
                 stores,
                 products,
             )

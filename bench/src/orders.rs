@@ -11,11 +11,9 @@ use crate::latency::{ms, percentile};
 
 /// What one concurrency level measured.
 struct Level {
-    clients: usize,
-    orders: usize,
     per_second: f64,
-    p50: Duration,
-    p99: Duration,
+    /// Of every order answered 201.
+    latencies: Vec<Duration>,
     confirmed: usize,
     errors: usize,
 }
@@ -94,13 +92,9 @@ async fn api_level(
         errors += e;
     }
     let elapsed = started.elapsed().max(duration);
-    latencies.sort_unstable();
     Ok(Level {
-        clients,
-        orders: latencies.len(),
         per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: percentile(&latencies, 50.0),
-        p99: percentile(&latencies, 99.0),
+        latencies,
         confirmed,
         errors,
     })
@@ -204,14 +198,35 @@ fn pipeline(script: &str) -> anyhow::Result<String> {
     Ok(out.join("\n") + "\n")
 }
 
-/// Runs every level against the API and against pgbench (both scripts), alternating, and
-/// prints one table.
+/// The median of `values` (the lower middle one for an even count).
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len().saturating_sub(1) / 2).copied().unwrap_or(0.0)
+}
+
+/// A ratio cell: the median of the rounds' ratios, with their range when there are several.
+fn ratio_cell(ratios: &[f64]) -> String {
+    let (low, high) = ratios
+        .iter()
+        .fold((f64::INFINITY, 0.0_f64), |(low, high), &r| (low.min(r), high.max(r)));
+    if ratios.len() > 1 {
+        format!("{:.2} ({low:.2}–{high:.2})", median(ratios))
+    } else {
+        format!("{:.2}", median(ratios))
+    }
+}
+
+/// Runs every level against the API and against pgbench (both scripts), `rounds` times
+/// each, alternating, and prints one table.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     url: &str,
     database_url: &str,
     scripts: &Scripts,
     levels: &[usize],
     duration: Duration,
+    rounds: usize,
     stores: u64,
     products: u64,
 ) -> anyhow::Result<()> {
@@ -221,29 +236,40 @@ pub async fn run(
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for &clients in levels {
-        let api = api_level(url, clients, duration, stores, products).await?;
-        let plain = pgbench_level(database_url, &scripts.plain, clients, duration, stores, products)?;
-        let pipelined = pgbench_level(
-            database_url,
-            &scripts.pipelined,
-            clients,
-            duration,
-            stores,
-            products,
-        )?;
+        let (mut api_rates, mut plain_rates, mut pipelined_rates) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut plain_ratios, mut pipelined_ratios) = (Vec::new(), Vec::new());
+        let (mut latencies, mut confirmed, mut errors) = (Vec::new(), 0, 0);
+        for _ in 0..rounds {
+            let api = api_level(url, clients, duration, stores, products).await?;
+            let plain = pgbench_level(database_url, &scripts.plain, clients, duration, stores, products)?;
+            let pipelined = pgbench_level(
+                database_url,
+                &scripts.pipelined,
+                clients,
+                duration,
+                stores,
+                products,
+            )?;
+            plain_ratios.push(api.per_second / plain);
+            pipelined_ratios.push(api.per_second / pipelined);
+            api_rates.push(api.per_second);
+            plain_rates.push(plain);
+            pipelined_rates.push(pipelined);
+            latencies.extend(api.latencies);
+            confirmed += api.confirmed;
+            errors += api.errors;
+        }
+        latencies.sort_unstable();
         println!(
-            "| {} | {:.0} | {:.0} | {:.2} | {:.0} | {:.2} | {} | {} | {} | {} | {} |",
-            api.clients,
-            api.per_second,
-            plain,
-            api.per_second / plain,
-            pipelined,
-            api.per_second / pipelined,
-            ms(api.p50),
-            ms(api.p99),
-            api.orders,
-            api.confirmed,
-            api.errors
+            "| {clients} | {:.0} | {:.0} | {} | {:.0} | {} | {} | {} | {} | {confirmed} | {errors} |",
+            median(&api_rates),
+            median(&plain_rates),
+            ratio_cell(&plain_ratios),
+            median(&pipelined_rates),
+            ratio_cell(&pipelined_ratios),
+            ms(percentile(&latencies, 50.0)),
+            ms(percentile(&latencies, 99.0)),
+            latencies.len(),
         );
     }
     Ok(())
@@ -251,7 +277,15 @@ pub async fn run(
 
 #[cfg(test)]
 mod tests {
-    use super::pipeline;
+    use super::{median, pipeline, ratio_cell};
+
+    #[test]
+    fn reports_the_median_ratio_with_the_range_of_the_rounds() {
+        assert_eq!(median(&[0.9, 0.7, 0.8]), 0.8);
+        assert_eq!(median(&[0.9, 0.7]), 0.7);
+        assert_eq!(ratio_cell(&[0.83, 0.69, 0.74]), "0.74 (0.69–0.83)");
+        assert_eq!(ratio_cell(&[0.74]), "0.74");
+    }
 
     #[test]
     fn pipelines_begin_with_the_lock_and_commit_with_the_order_statement() {
