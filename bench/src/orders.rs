@@ -202,14 +202,17 @@ fn pipeline(script: &str) -> anyhow::Result<String> {
 fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    sorted.get(sorted.len().saturating_sub(1) / 2).copied().unwrap_or(0.0)
+    sorted
+        .get(sorted.len().saturating_sub(1) / 2)
+        .copied()
+        .unwrap_or(0.0)
 }
 
 /// A ratio cell: the median of the rounds' ratios, with their range when there are several.
 fn ratio_cell(ratios: &[f64]) -> String {
-    let (low, high) = ratios
-        .iter()
-        .fold((f64::INFINITY, 0.0_f64), |(low, high), &r| (low.min(r), high.max(r)));
+    let (low, high) = ratios.iter().fold((f64::INFINITY, 0.0_f64), |(low, high), &r| {
+        (low.min(r), high.max(r))
+    });
     if ratios.len() > 1 {
         format!("{:.2} ({low:.2}–{high:.2})", median(ratios))
     } else {
