@@ -8,8 +8,12 @@
 //!
 //! A bump that fails (Redis unreachable when an order commits) is remembered: until it has been
 //! applied, this process's lookups fail and callers bypass the cache, so this process never
-//! serves what that order made stale.
+//! serves what that order made stale. Other processes cannot know about it, so it must not
+//! wait for this process's next lookup either: a background task retries it every half second
+//! until Redis takes it, so other processes serve the old entries at most that long after
+//! Redis is back.
 
+use std::sync::atomic::Ordering;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -17,7 +21,7 @@ use aforro_core::cache::{Cache, CacheKey, Lookup, Scope};
 use aforro_core::{Error, Result};
 use async_trait::async_trait;
 
-use super::Redis;
+use super::{Redis, PENDING_BUMP_RETRY};
 
 static LOOKUP: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
@@ -60,6 +64,40 @@ impl Redis {
             "applied cache invalidations that failed earlier"
         );
         Ok(())
+    }
+
+    /// Starts the background task that applies pending bumps, unless one runs. Without a Tokio
+    /// runtime (never the case in these binaries) the next lookup still applies them.
+    fn retry_pending_bumps(&self) {
+        if self.retrying_bumps.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.retrying_bumps.store(false, Ordering::Release);
+            return;
+        };
+        let redis = self.clone();
+        runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(PENDING_BUMP_RETRY).await;
+                if redis.apply_pending_bumps().await.is_ok() {
+                    break;
+                }
+            }
+            redis.retrying_bumps.store(false, Ordering::Release);
+            // A bump that failed after the last apply but before the flag was cleared found a
+            // task running and left it the work: take it on again.
+            if redis.has_pending_bumps() {
+                redis.retry_pending_bumps();
+            }
+        });
+    }
+
+    fn has_pending_bumps(&self) -> bool {
+        self.pending_bumps
+            .lock()
+            .map(|pending| !pending.is_empty())
+            .unwrap_or(true)
     }
 
     async fn incr(&self, keys: &[String]) -> Result<()> {
@@ -115,6 +153,7 @@ impl Cache for Redis {
                     }
                 }
             }
+            self.retry_pending_bumps();
         }
         result
     }

@@ -27,6 +27,8 @@ use breaker::Breaker;
 const CONNECTION_TIMEOUT: Duration = Duration::from_millis(250);
 /// How long Redis is considered down after a connection failure before it is tried again.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
+/// How often failed cache invalidations are retried in the background until Redis takes them.
+const PENDING_BUMP_RETRY: Duration = Duration::from_millis(500);
 
 /// The Redis adapter: a shared pool, cheap to clone.
 #[derive(Clone)]
@@ -37,6 +39,8 @@ pub struct Redis {
     breaker: Arc<Breaker>,
     /// Version keys whose bump failed; see [`cache`].
     pending_bumps: Arc<Mutex<Vec<String>>>,
+    /// Whether a background task is retrying `pending_bumps`; see [`cache`].
+    retrying_bumps: Arc<AtomicBool>,
     /// Unique per process, with `sequence`: distinct members for the rate limiter's log.
     nonce: u64,
     sequence: Arc<AtomicU64>,
@@ -81,6 +85,7 @@ impl Redis {
             prefix: key_prefix.into(),
             breaker: Arc::new(Breaker::new(RETRY_AFTER_FAILURE)),
             pending_bumps: Arc::default(),
+            retrying_bumps: Arc::default(),
             nonce,
             sequence: Arc::default(),
             group_ready: Arc::default(),

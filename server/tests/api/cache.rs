@@ -266,3 +266,41 @@ async fn caching_and_limiting_resume_when_redis_comes_back() {
     }
     panic!("cache never resumed after Redis returned: {seen:?}");
 }
+
+#[tokio::test]
+async fn an_invalidation_that_failed_is_applied_when_redis_returns_without_waiting_for_a_read() {
+    let redis = RedisProcess::start().await;
+    let url = redis.url();
+    let app = TestApp::spawn_with(move |settings| {
+        settings.redis_url = url;
+        settings.redis_key_prefix = "pending-bump".into();
+    })
+    .await;
+    app.seed_basic().await;
+    let port = redis.stop();
+    let order = app
+        .post_order(json!({"store_id": 1, "items": [{"product_id": 1, "quantity_requested": 1}]}))
+        .await;
+    assert_eq!(order.status(), 201, "orders do not need Redis");
+
+    // Redis is back (empty). This process reads nothing from the cache from here on, so only
+    // the background retry can apply the order's bump — which other processes, whose cached
+    // entries it invalidates, rely on.
+    let redis = RedisProcess::start_on(port).await;
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let mut versions = (None, None);
+    for _ in 0..50 {
+        versions = redis::pipe()
+            .get("pending-bump:v:store:1")
+            .get("pending-bump:v:stock")
+            .query_async::<(Option<i64>, Option<i64>)>(&mut conn)
+            .await
+            .unwrap();
+        if versions == (Some(1), Some(1)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the failed bump was never applied: versions {versions:?}");
+}
