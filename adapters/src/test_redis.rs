@@ -21,11 +21,29 @@ impl RedisProcess {
         Self::start_on(port).await
     }
 
-    /// Starts one on `port` (again, after [`RedisProcess::stop`]).
+    /// Starts one on `port` (again, after [`RedisProcess::stop`]), keeping nothing on disk.
     pub async fn start_on(port: u16) -> Self {
+        Self::start_with(port, &["--appendonly", "no"]).await
+    }
+
+    /// Starts one on `port` with an append-only file in `dir`, written through on every
+    /// command, so that a restart on the same `dir` finds every key again (as a production
+    /// Redis with `appendonly yes` does, minus its last second).
+    pub async fn start_persistent(port: u16, dir: &std::path::Path) -> Self {
+        std::fs::create_dir_all(dir).expect("redis data dir");
+        let dir = dir.to_str().expect("utf-8 path");
+        Self::start_with(
+            port,
+            &["--appendonly", "yes", "--appendfsync", "always", "--dir", dir],
+        )
+        .await
+    }
+
+    async fn start_with(port: u16, persistence: &[&str]) -> Self {
         let child = std::process::Command::new("redis-server")
             .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--save", "", "--appendonly", "no", "--loglevel", "warning"])
+            .args(["--save", "", "--loglevel", "warning"])
+            .args(persistence)
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server (scripts/services installs it)");

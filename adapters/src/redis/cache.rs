@@ -1,10 +1,17 @@
 //! [`Cache`] on Redis.
 //!
 //! Keys (after the configured prefix, `aforro` by default): `v:catalogue`, `v:stock`,
-//! `v:store:{id}` hold version counters (absent = 0); `c:{namespace}:{request}@{versions}` hold
-//! encoded values. A lookup reads
+//! `v:store:{id}` hold version counters (absent = 0), and `v:epoch` one that every stamp
+//! starts with; `c:{namespace}:{request}@{versions}` hold encoded values. A lookup reads
 //! the versions and the entry for them in one Lua script, so a hit costs one round trip and
 //! cannot pair an entry with versions read at another moment.
+//!
+//! The epoch covers what Redis itself can lose: with `appendfsync everysec` a crash loses up to
+//! a second of writes, and a version bump among them would leave an entry it should have
+//! orphaned current again (the order it invalidated for is committed in Postgres). Every
+//! process that sees Redis go away (a failed connection or command) bumps the epoch once
+//! Redis answers again, as a pending bump (below): every entry stored before the outage is
+//! orphaned, at the price of a cold cache after each outage.
 //!
 //! A bump that fails (Redis unreachable when an order commits) is remembered: until it has been
 //! applied, this process's lookups fail and callers bypass the cache, so this process never
@@ -44,6 +51,10 @@ impl Redis {
         }
     }
 
+    pub(super) fn epoch_key(&self) -> String {
+        format!("{}:v:epoch", self.prefix)
+    }
+
     fn entry_key(&self, key: &CacheKey) -> String {
         format!("{}:c:{}:{}", self.prefix, key.namespace, key.request)
     }
@@ -64,6 +75,18 @@ impl Redis {
             "applied cache invalidations that failed earlier"
         );
         Ok(())
+    }
+
+    /// Keeps `keys` to bump once Redis takes them; until then this process bypasses the cache.
+    pub(super) fn remember_bumps(&self, keys: Vec<String>) {
+        if let Ok(mut pending) = self.pending_bumps.lock() {
+            for key in keys {
+                if !pending.contains(&key) {
+                    pending.push(key);
+                }
+            }
+        }
+        self.retry_pending_bumps();
     }
 
     /// Starts the background task that applies pending bumps, unless one runs. Without a Tokio
@@ -119,6 +142,7 @@ impl Cache for Redis {
         self.apply_pending_bumps().await?;
         let mut conn = self.conn().await?;
         let mut invocation = LOOKUP.prepare_invoke();
+        invocation.key(self.epoch_key());
         for scope in &key.scopes {
             invocation.key(self.version_key(scope));
         }
@@ -146,14 +170,7 @@ impl Cache for Redis {
         let keys: Vec<String> = scopes.iter().map(|s| self.version_key(s)).collect();
         let result = self.incr(&keys).await;
         if result.is_err() {
-            if let Ok(mut pending) = self.pending_bumps.lock() {
-                for key in keys {
-                    if !pending.contains(&key) {
-                        pending.push(key);
-                    }
-                }
-            }
-            self.retry_pending_bumps();
+            self.remember_bumps(keys);
         }
         result
     }

@@ -122,20 +122,27 @@ impl Redis {
     }
 
     fn pool_error(&self, error: bb8_redis::bb8::RunError<RedisError>) -> Error {
-        self.failures.fetch_add(1, Ordering::Relaxed);
-        self.breaker.trip();
+        self.outage();
         Error::Unavailable(error.to_string().into())
     }
 
     /// Maps a command error; connection trouble opens the breaker.
     pub(crate) fn error(&self, error: RedisError) -> Error {
         if is_connection_error(&error) {
-            self.failures.fetch_add(1, Ordering::Relaxed);
-            self.breaker.trip();
+            self.outage();
             Error::Unavailable(Box::new(error))
         } else {
             Error::Internal(Box::new(error))
         }
+    }
+
+    /// Every sign that Redis went away: count it, open the breaker, and have the cache's epoch
+    /// bumped once Redis answers again (see [`cache`]: Redis may come back without its last
+    /// writes, among them version bumps whose entries it kept).
+    fn outage(&self) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+        self.breaker.trip();
+        self.remember_bumps(vec![self.epoch_key()]);
     }
 
     /// A string no other request of any process uses.

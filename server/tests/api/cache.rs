@@ -304,3 +304,45 @@ async fn an_invalidation_that_failed_is_applied_when_redis_returns_without_waiti
     }
     panic!("the failed bump was never applied: versions {versions:?}");
 }
+
+#[tokio::test]
+async fn entries_that_outlive_a_redis_outage_are_not_served_afterwards() {
+    let dir = std::env::temp_dir().join(format!("aforro-redis-aof-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let port = RedisProcess::start().await.stop();
+    let redis = RedisProcess::start_persistent(port, &dir).await;
+    let url = redis.url();
+    let app = TestApp::spawn_with(move |settings| settings.redis_url = url).await;
+    app.seed_basic().await;
+    let path = "/stores/1/inventory/";
+    assert_eq!(fetch(&app, path).await.0, "MISS");
+    let (cache, _, cached) = fetch(&app, path).await;
+    assert_eq!((cache.as_str(), quantity_of(&cached, 1)), ("HIT", 5));
+
+    // Redis dies; meanwhile the stock changes, as an order whose version bump Redis lost in
+    // the crash (its last second) would have changed it. Redis returns with the old entry
+    // and the old versions from its append-only file.
+    redis.stop();
+    assert_eq!(fetch(&app, path).await.0, "BYPASS");
+    app.db
+        .run_sql("UPDATE inventory SET quantity = 77 WHERE store_id = 1 AND product_id = 1")
+        .await;
+    let _redis = RedisProcess::start_persistent(port, &dir).await;
+    let mut seen = Vec::new();
+    for _ in 0..40 {
+        let (cache, status, body) = fetch(&app, path).await;
+        assert_eq!(status, 200);
+        if cache != "BYPASS" {
+            assert_eq!(
+                (cache.as_str(), quantity_of(&body, 1)),
+                ("MISS", 77),
+                "the entry from before the outage must not be served (saw {seen:?})"
+            );
+            let _ = std::fs::remove_dir_all(&dir);
+            return;
+        }
+        seen.push(cache);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the cache never resumed after Redis returned: {seen:?}");
+}
