@@ -8,10 +8,11 @@
 //!
 //! The epoch covers what Redis itself can lose: with `appendfsync everysec` a crash loses up to
 //! a second of writes, and a version bump among them would leave an entry it should have
-//! orphaned current again (the order it invalidated for is committed in Postgres). Every
-//! process that sees Redis go away (a failed connection or command) bumps the epoch once
-//! Redis answers again, as a pending bump (below): every entry stored before the outage is
-//! orphaned, at the price of a cold cache after each outage.
+//! orphaned current again (the order it invalidated for is committed in Postgres). The epoch
+//! is bumped when a new connection finds that Redis restarted (its `run_id` changed; see
+//! `manager`), and by every process that saw Redis go away (a failed connection or command)
+//! once Redis answers again, as a pending bump (below). Either way every entry stored before
+//! is orphaned, at the price of a cold cache after each outage.
 //!
 //! A bump that fails (Redis unreachable when an order commits) is remembered: until it has been
 //! applied, this process's lookups fail and callers bypass the cache, so this process never
@@ -52,7 +53,7 @@ impl Redis {
     }
 
     pub(super) fn epoch_key(&self) -> String {
-        format!("{}:v:epoch", self.prefix)
+        super::epoch_key(&self.prefix)
     }
 
     fn entry_key(&self, key: &CacheKey) -> String {

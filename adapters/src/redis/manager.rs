@@ -7,11 +7,35 @@
 //! itself and the pool drops the connection when it comes back (`has_broken`): after a Redis
 //! restart, one command per pooled connection fails (and is bypassed), then fresh connections
 //! take over.
+//!
+//! Each new connection also checks whether Redis restarted since the last connection anyone
+//! made (its `run_id` against the one stored under the cache's `v:run_id` key) and, if so,
+//! bumps the cache's epoch before the connection is used: a Redis that restarted may have
+//! restored cache entries from its append-only file without the version bumps of its last
+//! second (see [`super::cache`]). After a restart every connection is new, so no lookup can
+//! run before the check.
+
+use std::sync::LazyLock;
 
 use bb8_redis::bb8::ManageConnection;
 use bb8_redis::RedisConnectionManager;
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::{Cmd, Pipeline, RedisError, RedisFuture, Value};
+
+/// Stores the server's run id and bumps the epoch when the stored one differs. Atomic, so of
+/// several processes connecting after a restart exactly one bumps.
+static NOTE_RUN_ID: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1])
+  redis.call('INCR', KEYS[2])
+  return 1
+end
+return 0
+",
+    )
+});
 
 /// Whether `error` means the connection itself is unusable.
 pub(crate) fn is_connection_error(error: &RedisError) -> bool {
@@ -63,22 +87,57 @@ impl ConnectionLike for TrackedConnection {
     }
 }
 
-/// [`RedisConnectionManager`] with connections that mark themselves broken.
-pub struct TrackingManager(pub RedisConnectionManager);
+/// [`RedisConnectionManager`] with connections that mark themselves broken and check, when
+/// opened, whether Redis restarted.
+pub struct TrackingManager {
+    pub(crate) inner: RedisConnectionManager,
+    /// `{prefix}:v:run_id`: the run id of the Redis server the last connection met.
+    pub(crate) run_id_key: String,
+    /// `{prefix}:v:epoch`.
+    pub(crate) epoch_key: String,
+}
+
+impl TrackingManager {
+    /// Bumps the epoch when Redis restarted since the last check. A Redis that refuses
+    /// `INFO` (some managed services rename it) is used without the check: a process still
+    /// bumps the epoch after an outage it saw itself.
+    async fn note_run_id(&self, conn: &mut MultiplexedConnection) -> Result<(), RedisError> {
+        let info: redis::InfoDict = match redis::cmd("INFO").arg("server").query_async(conn).await {
+            Ok(info) => info,
+            Err(error) if is_connection_error(&error) => return Err(error),
+            Err(error) => {
+                tracing::warn!(%error, "redis INFO refused; restarts are noticed only through failures");
+                return Ok(());
+            }
+        };
+        let Some(run_id) = info.get::<String>("run_id") else {
+            return Ok(());
+        };
+        let bumped: i64 = NOTE_RUN_ID
+            .key(&self.run_id_key)
+            .key(&self.epoch_key)
+            .arg(run_id)
+            .invoke_async(conn)
+            .await?;
+        if bumped == 1 {
+            tracing::info!("redis (re)started since the last connection: cache epoch bumped");
+        }
+        Ok(())
+    }
+}
 
 impl ManageConnection for TrackingManager {
     type Connection = TrackedConnection;
     type Error = RedisError;
 
     async fn connect(&self) -> Result<Self::Connection, Self::Error> {
-        Ok(TrackedConnection {
-            inner: self.0.connect().await?,
-            broken: false,
-        })
+        let mut inner = self.inner.connect().await?;
+        self.note_run_id(&mut inner).await?;
+        Ok(TrackedConnection { inner, broken: false })
     }
 
     async fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
-        self.0.is_valid(&mut conn.inner).await
+        self.inner.is_valid(&mut conn.inner).await
     }
 
     fn has_broken(&self, conn: &mut Self::Connection) -> bool {

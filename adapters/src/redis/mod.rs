@@ -30,6 +30,11 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 /// How often failed cache invalidations are retried in the background until Redis takes them.
 const PENDING_BUMP_RETRY: Duration = Duration::from_millis(500);
 
+/// `{prefix}:v:epoch`, the counter every cache stamp starts with (see [`cache`]).
+fn epoch_key(prefix: &str) -> String {
+    format!("{prefix}:v:epoch")
+}
+
 /// The Redis adapter: a shared pool, cheap to clone.
 #[derive(Clone)]
 pub struct Redis {
@@ -74,7 +79,11 @@ impl Redis {
             // No PING before each checkout: a failed command marks its connection broken and
             // the pool replaces it (see `manager`).
             .test_on_check_out(false)
-            .build_unchecked(TrackingManager(manager));
+            .build_unchecked(TrackingManager {
+                inner: manager,
+                run_id_key: format!("{key_prefix}:v:run_id"),
+                epoch_key: epoch_key(key_prefix),
+            });
         let nonce = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)

@@ -346,3 +346,40 @@ async fn entries_that_outlive_a_redis_outage_are_not_served_afterwards() {
     }
     panic!("the cache never resumed after Redis returned: {seen:?}");
 }
+
+#[tokio::test]
+async fn a_process_that_starts_after_a_redis_restart_does_not_serve_restored_entries() {
+    let dir = std::env::temp_dir().join(format!("aforro-redis-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let port = RedisProcess::start().await.stop();
+    let redis = RedisProcess::start_persistent(port, &dir).await;
+    let url = redis.url();
+    let first = TestApp::spawn_with(move |settings| settings.redis_url = url).await;
+    first.seed_basic().await;
+    let path = "/stores/1/inventory/";
+    assert_eq!(fetch(&first, path).await.0, "MISS");
+    assert_eq!(fetch(&first, path).await.0, "HIT");
+
+    // Redis restarts while the stock changes; the first server sees nothing of it (it makes
+    // no request), and a second one starts afterwards on the same database and keys.
+    redis.stop();
+    first
+        .db
+        .run_sql("UPDATE inventory SET quantity = 77 WHERE store_id = 1 AND product_id = 1")
+        .await;
+    let redis = RedisProcess::start_persistent(port, &dir).await;
+    let (url, database_url, prefix) = (redis.url(), first.db.url.clone(), first.db.name.clone());
+    let second = TestApp::spawn_with(move |settings| {
+        settings.redis_url = url;
+        settings.database.database_url = database_url;
+        settings.redis_key_prefix = prefix;
+    })
+    .await;
+    let (cache, status, body) = fetch(&second, path).await;
+    assert_eq!(
+        (cache.as_str(), status, quantity_of(&body, 1)),
+        ("MISS", 200, 77),
+        "the entry restored from before the restart must not be served"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
