@@ -305,9 +305,10 @@ async fn an_invalidation_that_failed_is_applied_when_redis_returns_without_waiti
     panic!("the failed bump was never applied: versions {versions:?}");
 }
 
-#[tokio::test]
-async fn entries_that_outlive_a_redis_outage_are_not_served_afterwards() {
-    let dir = std::env::temp_dir().join(format!("aforro-redis-aof-{}", std::process::id()));
+/// A Redis keeping an append-only file in a fresh temporary folder (on a free port), and a
+/// server on it whose store-1 inventory is cached (quantity of product 1: 5).
+async fn cached_inventory_on_persistent_redis(name: &str) -> (RedisProcess, std::path::PathBuf, TestApp) {
+    let dir = std::env::temp_dir().join(format!("aforro-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let port = RedisProcess::start().await.stop();
     let redis = RedisProcess::start_persistent(port, &dir).await;
@@ -318,15 +319,27 @@ async fn entries_that_outlive_a_redis_outage_are_not_served_afterwards() {
     assert_eq!(fetch(&app, path).await.0, "MISS");
     let (cache, _, cached) = fetch(&app, path).await;
     assert_eq!((cache.as_str(), quantity_of(&cached, 1)), ("HIT", 5));
+    (redis, dir, app)
+}
+
+/// What an order whose version bump Redis lost would have done: product 1 of store 1 → 77.
+async fn change_stock_behind_the_cache(app: &TestApp) {
+    app.db
+        .run_sql("UPDATE inventory SET quantity = 77 WHERE store_id = 1 AND product_id = 1")
+        .await;
+}
+
+#[tokio::test]
+async fn entries_that_outlive_a_redis_outage_are_not_served_afterwards() {
+    let (redis, dir, app) = cached_inventory_on_persistent_redis("redis-aof").await;
+    let path = "/stores/1/inventory/";
 
     // Redis dies; meanwhile the stock changes, as an order whose version bump Redis lost in
     // the crash (its last second) would have changed it. Redis returns with the old entry
     // and the old versions from its append-only file.
-    redis.stop();
+    let port = redis.stop();
     assert_eq!(fetch(&app, path).await.0, "BYPASS");
-    app.db
-        .run_sql("UPDATE inventory SET quantity = 77 WHERE store_id = 1 AND product_id = 1")
-        .await;
+    change_stock_behind_the_cache(&app).await;
     let _redis = RedisProcess::start_persistent(port, &dir).await;
     let mut seen = Vec::new();
     for _ in 0..40 {
@@ -349,24 +362,13 @@ async fn entries_that_outlive_a_redis_outage_are_not_served_afterwards() {
 
 #[tokio::test]
 async fn a_process_that_starts_after_a_redis_restart_does_not_serve_restored_entries() {
-    let dir = std::env::temp_dir().join(format!("aforro-redis-restart-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let port = RedisProcess::start().await.stop();
-    let redis = RedisProcess::start_persistent(port, &dir).await;
-    let url = redis.url();
-    let first = TestApp::spawn_with(move |settings| settings.redis_url = url).await;
-    first.seed_basic().await;
+    let (redis, dir, first) = cached_inventory_on_persistent_redis("redis-restart").await;
     let path = "/stores/1/inventory/";
-    assert_eq!(fetch(&first, path).await.0, "MISS");
-    assert_eq!(fetch(&first, path).await.0, "HIT");
 
     // Redis restarts while the stock changes; the first server sees nothing of it (it makes
     // no request), and a second one starts afterwards on the same database and keys.
-    redis.stop();
-    first
-        .db
-        .run_sql("UPDATE inventory SET quantity = 77 WHERE store_id = 1 AND product_id = 1")
-        .await;
+    let port = redis.stop();
+    change_stock_behind_the_cache(&first).await;
     let redis = RedisProcess::start_persistent(port, &dir).await;
     let (url, database_url, prefix) = (redis.url(), first.db.url.clone(), first.db.name.clone());
     let second = TestApp::spawn_with(move |settings| {
