@@ -20,6 +20,11 @@ struct Cli {
     /// Base URL of the server.
     #[arg(long, env = "BENCH_URL", default_value = "http://127.0.0.1:8001")]
     url: String,
+    /// Threads of the load generator. One by default: it shares the machine's cores with the
+    /// server, Postgres and Redis, and a second thread mostly adds cross-thread wake-ups (as
+    /// a second HTTP worker does to the server, see `scripts/bench-orders`).
+    #[arg(long, env = "BENCH_THREADS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: u16,
     #[command(subcommand)]
     command: Command,
 }
@@ -69,9 +74,21 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let runtime = match cli.threads {
+        1 => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        threads => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads.into())
+            .enable_all()
+            .build()?,
+    };
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Search {
             rounds,
