@@ -14,7 +14,7 @@ use aforro_adapters::postgres::{PoolSettings, Postgres};
 use aforro_adapters::redis::Redis;
 use aforro_core::cache::{Cache, NoCache};
 use aforro_core::inventory::InventoryRepository;
-use aforro_core::jobs::SummaryRepository;
+use aforro_core::jobs::{Outbox, SummaryRepository};
 use aforro_core::orders::OrderRepository;
 use aforro_core::rate_limit::{RateLimit, RateLimiter};
 use aforro_core::search::CatalogSearch;
@@ -38,6 +38,8 @@ pub struct AppState {
     pub search: Arc<dyn CatalogSearch>,
     /// Daily inventory summaries (written by the worker).
     pub summaries: Arc<dyn SummaryRepository>,
+    /// Jobs for the worker: here, cache invalidations this process could not apply.
+    pub outbox: Arc<dyn Outbox>,
     /// Response cache (Redis, or [`NoCache`] when disabled).
     pub cache: Arc<dyn Cache>,
     /// Lifetime of cache entries (a memory bound; invalidation is by version).
@@ -78,6 +80,7 @@ impl AppState {
             inventory: Arc::new(postgres.clone()),
             search: Arc::new(postgres.clone()),
             summaries: Arc::new(postgres.clone()),
+            outbox: Arc::new(postgres.clone()),
             cache,
             cache_ttl: Duration::from_secs(settings.cache.cache_ttl_seconds),
             shared_limiter: Arc::new(redis.clone()),

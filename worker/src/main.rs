@@ -136,10 +136,12 @@ async fn main() -> anyhow::Result<()> {
             };
             let worker = Worker {
                 outbox: Arc::new(postgres.clone()),
-                queue: Arc::new(redis),
+                queue: Arc::new(redis.clone()),
                 orders: Arc::new(postgres.clone()),
                 mailer,
                 summaries: Arc::new(postgres.clone()),
+                // The same Redis and key prefix as the servers' cache (REDIS_KEY_PREFIX).
+                cache: Arc::new(redis),
                 mail: cli.jobs.mail(),
                 low_stock_threshold: cli.jobs.low_stock_threshold,
                 policy: cli.jobs.retry_policy(),

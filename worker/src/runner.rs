@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use aforro_core::cache::Cache;
 use aforro_core::jobs::{
     process_delivery, relay_outbox, JobContext, JobQueue, MailSettings, Mailer, Outbox, Processed,
     RetryPolicy, SummaryRepository,
@@ -35,6 +36,8 @@ pub struct Worker {
     pub mailer: Arc<dyn Mailer>,
     /// Summaries port.
     pub summaries: Arc<dyn SummaryRepository>,
+    /// The servers' response cache, for invalidations they could not apply.
+    pub cache: Arc<dyn Cache>,
     /// Sender and recipient.
     pub mail: MailSettings,
     /// Low-stock threshold of summaries.
@@ -64,6 +67,7 @@ impl Worker {
             orders: self.orders.as_ref(),
             mailer: self.mailer.as_ref(),
             summaries: self.summaries.as_ref(),
+            cache: self.cache.as_ref(),
             mail: &self.mail,
             low_stock_threshold: self.low_stock_threshold,
         }

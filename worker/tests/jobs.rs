@@ -1,120 +1,17 @@
 //! The job pipeline on real Postgres and Redis: outbox → relay → Redis Streams → worker.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use aforro_adapters::postgres::test_db::TestDb;
-use aforro_adapters::postgres::{PoolSettings, Postgres, RecordingMailer};
-use aforro_adapters::redis::Redis;
 use aforro_adapters::test_redis::RedisProcess;
-use aforro_core::jobs::{MailSettings, RetryPolicy, SummaryRepository};
-use aforro_core::orders::{place_order, OrderStatus, PlaceOrder, RequestedItem};
+use aforro_core::jobs::SummaryRepository;
+use aforro_core::orders::OrderStatus;
 use aforro_worker::runner::Worker;
 use chrono::NaiveDate;
-
-const DEFAULT_TEST_REDIS: &str = "redis://127.0.0.1:56379";
-
-struct Setup {
-    db: TestDb,
-    postgres: Postgres,
-    redis_url: String,
-}
-
-impl Setup {
-    /// A fresh database with stores 1–2, products 1–3 and some stock.
-    async fn new() -> Self {
-        Self::with_redis(std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_TEST_REDIS.into())).await
-    }
-
-    async fn with_redis(redis_url: String) -> Self {
-        let db = TestDb::new().await.expect("test database");
-        db.run_sql(
-            "INSERT INTO categories (id, name) VALUES (1, 'Beverages');
-             INSERT INTO products (id, title, price, category_id) VALUES
-               (1, 'Green Tea', 4.20, 1), (2, 'Oolong', 6.00, 1), (3, 'Matcha', 9.00, 1);
-             INSERT INTO stores (id, name, location) VALUES (1, 'Baixa', 'Lisbon'), (2, 'Ribeira', 'Porto');
-             INSERT INTO inventory (store_id, product_id, quantity) VALUES
-               (1, 1, 100), (1, 2, 3), (1, 3, 0), (2, 1, 10)",
-        )
-        .await;
-        let postgres = Postgres::connect(
-            &db.url,
-            PoolSettings {
-                max_size: 8,
-                ..PoolSettings::default()
-            },
-        )
-        .unwrap();
-        Self {
-            db,
-            postgres,
-            redis_url,
-        }
-    }
-
-    /// A worker with its own consumer name; its Redis keys carry the test database's name.
-    fn worker(&self, consumer: &str) -> Worker {
-        let redis = Redis::connect(&self.redis_url, &self.db.name).unwrap();
-        Worker {
-            outbox: Arc::new(self.postgres.clone()),
-            queue: Arc::new(redis),
-            orders: Arc::new(self.postgres.clone()),
-            mailer: Arc::new(RecordingMailer::new(self.postgres.clone())),
-            summaries: Arc::new(self.postgres.clone()),
-            mail: MailSettings {
-                from: "shop@aforro.test".into(),
-                to: "customer@aforro.test".into(),
-            },
-            low_stock_threshold: 5,
-            policy: RetryPolicy {
-                max_attempts: 3,
-                base_delay: Duration::from_millis(10),
-                max_delay: Duration::from_millis(50),
-            },
-            consumer: consumer.into(),
-            claim_idle: Duration::from_millis(200),
-            republish_after: Duration::from_secs(600),
-        }
-    }
-
-    async fn order(&self, store_id: i64, items: &[(i64, i64)]) -> (i64, OrderStatus) {
-        let request = PlaceOrder {
-            store_id,
-            items: items
-                .iter()
-                .map(|&(product_id, quantity_requested)| RequestedItem {
-                    product_id,
-                    quantity_requested,
-                })
-                .collect(),
-        };
-        let placed = place_order(&self.postgres, &request, None).await.unwrap();
-        (placed.order.id.get(), placed.order.status)
-    }
-
-    async fn count(&self, sql: &str) -> i64 {
-        self.db.scalar(&format!("SELECT ({sql})::bigint AS n")).await
-    }
-
-    async fn emails_for(&self, order_id: i64) -> i64 {
-        self.count(&format!(
-            "SELECT count(*) FROM sent_emails WHERE order_id = {order_id}"
-        ))
-        .await
-    }
-}
-
-/// Relays and works until the queue has nothing more (bounded).
-async fn drain(worker: &Worker) {
-    for _ in 0..200 {
-        worker.relay_pass().await.unwrap();
-        if !worker.work_pass(Duration::from_millis(50)).await.unwrap() {
-            return;
-        }
-    }
-    panic!("queue never drained");
-}
+use support::{drain, Setup};
 
 #[tokio::test]
 async fn a_confirmed_order_yields_exactly_one_email_even_when_delivered_twice() {

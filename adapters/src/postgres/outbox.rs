@@ -33,6 +33,9 @@ impl OutboxRow {
                 order_id: id(order_id, OrderId::new)?,
             },
             ("inventory_summary", _, Some(day)) => Job::InventorySummary { day },
+            ("cache_invalidation", Some(order_id), _) => Job::CacheInvalidation {
+                order_id: id(order_id, OrderId::new)?,
+            },
             (kind, _, _) => {
                 return Err(aforro_core::Error::internal(format!(
                     "outbox row {} has an unknown job {kind:?}",
@@ -51,6 +54,7 @@ impl Outbox for Postgres {
         let (kind, order_id, day) = match job {
             Job::OrderConfirmation { order_id } => ("order_confirmation", Some(order_id.get()), None),
             Job::InventorySummary { day } => ("inventory_summary", None, Some(*day)),
+            Job::CacheInvalidation { order_id } => ("cache_invalidation", Some(order_id.get()), None),
         };
         let inserted = diesel::sql_query(
             "INSERT INTO outbox (kind, order_id, day) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",

@@ -9,15 +9,17 @@
 //! The cache is an optimisation: when it fails, reads go to the source of truth and say so
 //! ([`CacheStatus::Bypass`]); a use-case never fails because the cache did.
 
+mod invalidation;
 mod ports;
 mod read_through;
 #[cfg(test)]
 mod tests;
 
-pub use ports::{Cache, CacheKey, Lookup, Scope};
-pub use read_through::{
-    invalidate_after_order, place_order_invalidating, read_through, CacheStatus, Cached, CachedPage,
+pub use invalidation::{
+    invalidate_after_order, invalidate_committed_order, place_order_invalidating, scopes_changed_by,
 };
+pub use ports::{Cache, CacheKey, Lookup, Scope};
+pub use read_through::{read_through, CacheStatus, Cached, CachedPage};
 
 #[cfg(any(test, feature = "mock"))]
 pub use ports::MockCache;

@@ -1,4 +1,4 @@
-//! The read-through helper every cached use-case goes through, and invalidation after orders.
+//! The read-through helper every cached use-case goes through.
 
 use std::future::Future;
 use std::time::Duration;
@@ -6,8 +6,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::ports::{Cache, CacheKey, Scope};
-use crate::orders::{place_order, OrderRepository, OrderStatus, PlaceOrder, Placed};
+use super::ports::{Cache, CacheKey};
 use crate::{Page, PageRequest, Result};
 
 /// Where a value came from.
@@ -123,40 +122,4 @@ where
         }
     };
     Ok(Cached { value, status })
-}
-
-/// Invalidates what a placed order changed. Call it after the order's transaction committed
-/// and before answering the client: a confirmed order changed its store's stock (and maybe
-/// whether a product is in stock anywhere); a rejected or replayed order changed nothing.
-///
-/// A failed bump is returned so the caller can log it; the cache adapter is expected to keep
-/// bypassing its own entries until it has applied the bump (see the Redis adapter).
-pub async fn invalidate_after_order(cache: &dyn Cache, placed: &Placed) -> Result<()> {
-    if placed.replayed || placed.order.status != OrderStatus::Confirmed {
-        return Ok(());
-    }
-    cache
-        .bump(&[Scope::Store(placed.order.store_id), Scope::Stock])
-        .await
-}
-
-/// [`place_order`], then [`invalidate_after_order`] before returning: what a service with a
-/// cache must do for every order, in one call so it cannot be forgotten. The order stands
-/// even if the invalidation fails (it has committed); the failure is logged, and the cache
-/// adapter keeps bypassing its entries until the bump is applied.
-pub async fn place_order_invalidating(
-    orders: &dyn OrderRepository,
-    cache: &dyn Cache,
-    request: &PlaceOrder,
-    idempotency_key: Option<&str>,
-) -> Result<Placed> {
-    let placed = place_order(orders, request, idempotency_key).await?;
-    if let Err(error) = invalidate_after_order(cache, &placed).await {
-        tracing::error!(
-            order_id = placed.order.id.get(),
-            %error,
-            "cache invalidation failed; cached reads bypass the cache until it is applied"
-        );
-    }
-    Ok(placed)
 }

@@ -5,9 +5,13 @@ use std::time::Duration;
 use mockall::predicate::eq;
 
 use super::*;
-use crate::orders::{Order, OrderStatus, Placed};
+use crate::jobs::{Job, MockOutbox};
+use crate::orders::{
+    MockOrderRepository, MockOrderTransaction, Order, OrderStatus, OrderTransaction, PlaceOrder, Placed,
+    RequestedItem, StockLine,
+};
 use crate::search::{search_cache_key, ProductSearch, SearchRequest};
-use crate::{Error, OrderId, PageRequest, StoreId};
+use crate::{Error, OrderId, PageRequest, ProductId, StoreId};
 
 const TTL: Duration = Duration::from_secs(60);
 
@@ -140,6 +144,87 @@ async fn only_a_new_confirmed_order_bumps_its_store_and_stock() {
     invalidate_after_order(&cache, &placed(OrderStatus::Confirmed, true))
         .await
         .unwrap();
+}
+
+/// Orders of one line (product 7, `requested` units) at store 4 with 5 units in stock; the one
+/// transaction commits order 41.
+fn orders_with_stock_of_five() -> MockOrderRepository {
+    let mut repo = MockOrderRepository::new();
+    repo.expect_begin().returning(|| {
+        let mut tx = MockOrderTransaction::new();
+        tx.expect_lock_stock().returning(|_, _| {
+            Ok(Some(vec![StockLine {
+                product_id: ProductId::new(7).unwrap(),
+                title: "Tea".into(),
+                available: 5,
+            }]))
+        });
+        tx.expect_commit_order()
+            .returning(|_| Ok((OrderId::new(41).unwrap(), chrono::Utc::now())));
+        Ok(Box::new(tx) as Box<dyn OrderTransaction>)
+    });
+    repo
+}
+
+fn order_of(requested: i64) -> PlaceOrder {
+    PlaceOrder {
+        store_id: 4,
+        items: vec![RequestedItem {
+            product_id: 7,
+            quantity_requested: requested,
+        }],
+    }
+}
+
+#[tokio::test]
+async fn a_failed_invalidation_is_handed_to_the_worker_and_the_order_stands() {
+    let mut cache = MockCache::new();
+    cache
+        .expect_bump()
+        .times(2)
+        .returning(|_| Err(Error::Unavailable("redis unreachable".into())));
+    let mut outbox = MockOutbox::new();
+    outbox
+        .expect_enqueue()
+        .with(eq(Job::CacheInvalidation {
+            order_id: OrderId::new(41).unwrap(),
+        }))
+        .times(1)
+        .returning(|_| Ok(true));
+    let placed = place_order_invalidating(&orders_with_stock_of_five(), &cache, &outbox, &order_of(2), None)
+        .await
+        .unwrap();
+    assert_eq!(placed.order.status, OrderStatus::Confirmed);
+
+    // Even when the outbox fails too, the committed order is what the client gets.
+    let mut outbox = MockOutbox::new();
+    outbox
+        .expect_enqueue()
+        .times(1)
+        .returning(|_| Err(Error::Unavailable("postgres unreachable".into())));
+    let placed = place_order_invalidating(&orders_with_stock_of_five(), &cache, &outbox, &order_of(2), None)
+        .await
+        .unwrap();
+    assert_eq!(placed.order.id.get(), 41);
+}
+
+#[tokio::test]
+async fn nothing_goes_to_the_outbox_when_the_invalidation_succeeds_or_is_not_needed() {
+    let mut cache = MockCache::new();
+    cache.expect_bump().times(1).returning(|_| Ok(()));
+    let mut outbox = MockOutbox::new();
+    outbox.expect_enqueue().never();
+    let confirmed =
+        place_order_invalidating(&orders_with_stock_of_five(), &cache, &outbox, &order_of(2), None)
+            .await
+            .unwrap();
+    assert_eq!(confirmed.order.status, OrderStatus::Confirmed);
+    // A rejected order (6 of 5) changed nothing: no bump, so nothing can fail.
+    let rejected =
+        place_order_invalidating(&orders_with_stock_of_five(), &cache, &outbox, &order_of(6), None)
+            .await
+            .unwrap();
+    assert_eq!(rejected.order.status, OrderStatus::Rejected);
 }
 
 #[test]

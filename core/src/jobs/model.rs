@@ -21,6 +21,13 @@ pub enum Job {
         /// The day.
         day: NaiveDate,
     },
+    /// Invalidate the cached reads a confirmed order made stale, on behalf of a server that
+    /// could not reach the cache when the order committed (see
+    /// [`crate::cache::place_order_invalidating`]). Bumping twice is harmless.
+    CacheInvalidation {
+        /// The order.
+        order_id: OrderId,
+    },
 }
 
 impl Job {
@@ -29,6 +36,7 @@ impl Job {
         match self {
             Job::OrderConfirmation { .. } => "order_confirmation",
             Job::InventorySummary { .. } => "inventory_summary",
+            Job::CacheInvalidation { .. } => "cache_invalidation",
         }
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 
 use super::*;
+use crate::cache::{MockCache, Scope};
 use crate::orders::{MockOrderRepository, Order, OrderLine, OrderStatus, Quantity};
 use crate::{Error, OrderId, ProductId, StoreId};
 
@@ -138,6 +139,7 @@ struct Deps {
     orders: MockOrderRepository,
     mailer: MockMailer,
     summaries: MockSummaryRepository,
+    cache: MockCache,
     mail: MailSettings,
 }
 
@@ -149,6 +151,7 @@ impl Deps {
             orders,
             mailer: MockMailer::new(),
             summaries: MockSummaryRepository::new(),
+            cache: MockCache::new(),
             mail: mail(),
         }
     }
@@ -158,6 +161,7 @@ impl Deps {
             orders: &self.orders,
             mailer: &self.mailer,
             summaries: &self.summaries,
+            cache: &self.cache,
             mail: &self.mail,
             low_stock_threshold: 5,
         }
@@ -305,4 +309,33 @@ async fn a_settling_failure_leaves_the_delivery_unacknowledged() {
     )
     .await;
     assert!(matches!(result, Err(Error::Unavailable(_))));
+}
+
+#[tokio::test]
+async fn a_cache_invalidation_job_bumps_what_its_order_changed() {
+    let invalidation = Job::CacheInvalidation {
+        order_id: OrderId::new(41).unwrap(),
+    };
+    let mut deps = Deps::new(Some(order(OrderStatus::Confirmed)));
+    deps.cache
+        .expect_bump()
+        .withf(|scopes| scopes == [Scope::Store(StoreId::new(3).unwrap()), Scope::Stock])
+        .times(1)
+        .returning(|_| Ok(()));
+    run_job(&invalidation, &deps.ctx()).await.unwrap();
+
+    // A failed bump fails the job, so that it is retried.
+    let mut deps = Deps::new(Some(order(OrderStatus::Confirmed)));
+    deps.cache
+        .expect_bump()
+        .returning(|_| Err(Error::Unavailable("redis down".into())));
+    assert!(matches!(
+        run_job(&invalidation, &deps.ctx()).await,
+        Err(Error::Unavailable(_))
+    ));
+
+    // A rejected order changed no stock.
+    let mut deps = Deps::new(Some(order(OrderStatus::Rejected)));
+    deps.cache.expect_bump().never();
+    run_job(&invalidation, &deps.ctx()).await.unwrap();
 }

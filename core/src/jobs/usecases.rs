@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::email::{render_order_confirmation, MailSettings};
 use super::model::{Delivery, Job, RetryPolicy};
 use super::ports::{JobQueue, Mailer, Outbox, Sent, SummaryRepository};
+use crate::cache::{invalidate_committed_order, Cache};
 use crate::orders::OrderRepository;
 use crate::{Entity, Error, Result};
 
@@ -41,6 +42,8 @@ pub struct JobContext<'a> {
     pub mailer: &'a dyn Mailer,
     /// To compute summaries.
     pub summaries: &'a dyn SummaryRepository,
+    /// To invalidate for orders whose server could not reach the cache.
+    pub cache: &'a dyn Cache,
     /// Sender and recipient of confirmations.
     pub mail: &'a MailSettings,
     /// Low-stock threshold of the summaries.
@@ -48,7 +51,8 @@ pub struct JobContext<'a> {
 }
 
 /// Runs one job. Idempotent: running it twice has the effect of running it once (one
-/// confirmation per order; a summary day is replaced, not added).
+/// confirmation per order; a summary day is replaced, not added; a second version bump only
+/// orphans entries stored since the first, a cold read for the next client, never a stale one).
 pub async fn run_job(job: &Job, ctx: &JobContext<'_>) -> Result<()> {
     match job {
         Job::OrderConfirmation { order_id } => {
@@ -77,6 +81,9 @@ pub async fn run_job(job: &Job, ctx: &JobContext<'_>) -> Result<()> {
             let summaries = ctx.summaries.summarize_day(*day, ctx.low_stock_threshold).await?;
             tracing::info!(%day, stores = summaries.len(), "inventory summaries stored");
             Ok(())
+        }
+        Job::CacheInvalidation { order_id } => {
+            invalidate_committed_order(ctx.orders, ctx.cache, *order_id).await
         }
     }
 }

@@ -180,7 +180,14 @@ pub async fn place_order(
     let request = body.0.into_request()?;
     // Invalidates before returning: once the client has its 201, nothing cached may show
     // the old stock.
-    let placed = place_order_invalidating(state.orders.as_ref(), state.cache.as_ref(), &request, key).await?;
+    let placed = place_order_invalidating(
+        state.orders.as_ref(),
+        state.cache.as_ref(),
+        state.outbox.as_ref(),
+        &request,
+        key,
+    )
+    .await?;
     tracing::info!(
         order_id = placed.order.id.get(),
         store_id = placed.order.store_id.get(),
