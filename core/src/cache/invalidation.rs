@@ -15,7 +15,7 @@ use crate::{Entity, Error, OrderId, Result};
 
 /// The scopes an order changed: a confirmed order changed its store's stock (and maybe whether
 /// a product is in stock anywhere); a rejected (or pending) order changed nothing.
-pub fn scopes_changed_by(order: &Order) -> Vec<Scope> {
+fn scopes_changed_by(order: &Order) -> Vec<Scope> {
     match order.status {
         OrderStatus::Confirmed => vec![Scope::Store(order.store_id), Scope::Stock],
         OrderStatus::Rejected | OrderStatus::Pending => Vec::new(),
