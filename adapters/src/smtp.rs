@@ -11,7 +11,6 @@ use aforro_core::{Error, OrderId, Result};
 use async_trait::async_trait;
 use diesel_async::{AnsiTransactionManager, TransactionManager};
 use lettre::message::Mailbox;
-use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::postgres::{db_error, record_sent, Postgres};
@@ -30,27 +29,27 @@ impl std::fmt::Debug for SmtpMailer {
 }
 
 impl SmtpMailer {
-    /// `smtp://[user:password@]host[:port]` (port 25 by default). Plain SMTP only: TLS is not
-    /// built in yet (Mailpit and local relays do not need it).
+    /// The SMTP server at `smtp_url`, as lettre reads it (credentials percent-decoded):
+    /// - `smtp://[user:password@]host[:port]`: plain SMTP, port 25 (Mailpit, a local relay);
+    /// - `smtp://user:password@host[:port]?tls=required`: STARTTLS, port 587;
+    /// - `smtps://user:password@host[:port]`: SMTP over TLS, port 465.
+    ///
+    /// TLS is rustls with the Mozilla root certificates (`webpki-roots`), so the image needs no
+    /// CA bundle. `?tls=opportunistic` is refused: it falls back to plain text whenever a man in
+    /// the middle strips STARTTLS, which would send the credentials in clear.
     pub fn new(postgres: Postgres, smtp_url: &str) -> Result<Self> {
-        let url = url::Url::parse(smtp_url).map_err(|e| Error::internal(format!("SMTP_URL: {e}")))?;
-        if url.scheme() != "smtp" {
-            return Err(Error::internal(format!(
-                "SMTP_URL: scheme {:?} is not supported (smtp://host:port)",
-                url.scheme()
-            )));
-        }
-        let host = url
-            .host_str()
-            .ok_or_else(|| Error::internal("SMTP_URL has no host"))?;
-        let mut builder =
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(url.port().unwrap_or(25));
-        if !url.username().is_empty() {
-            builder = builder.credentials(Credentials::new(
-                url.username().to_owned(),
-                url.password().unwrap_or_default().to_owned(),
+        let invalid = |reason: String| Error::internal(format!("SMTP_URL: {reason}"));
+        let url = url::Url::parse(smtp_url).map_err(|e| invalid(e.to_string()))?;
+        if url
+            .query_pairs()
+            .any(|(key, value)| key == "tls" && value == "opportunistic")
+        {
+            return Err(invalid(
+                "tls=opportunistic is not accepted; use tls=required or smtps://".into(),
             ));
         }
+        let builder =
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url).map_err(|e| invalid(e.to_string()))?;
         Ok(Self {
             postgres,
             transport: builder.build(),
@@ -104,6 +103,44 @@ impl Mailer for SmtpMailer {
                 let _ = AnsiTransactionManager::rollback_transaction(&mut *conn).await;
                 Err(error)
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SmtpMailer;
+    use crate::postgres::{PoolSettings, Postgres};
+
+    fn mailer(url: &str) -> Result<SmtpMailer, String> {
+        // The pool connects lazily: nothing is opened here.
+        let postgres = Postgres::connect("postgres://nobody@127.0.0.1:1/none", PoolSettings::default())
+            .map_err(|e| e.to_string())?;
+        SmtpMailer::new(postgres, url).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn plain_starttls_and_implicit_tls_urls_are_accepted() {
+        for url in [
+            "smtp://mailpit:1025",
+            "smtp://user:p%40ss@smtp.example.com?tls=required",
+            "smtps://user:secret@smtp.example.com",
+            "smtps://user:secret@smtp.example.com:2465",
+        ] {
+            assert!(mailer(url).is_ok(), "{url}: {:?}", mailer(url).err());
+        }
+    }
+
+    #[test]
+    fn unknown_schemes_and_downgradable_tls_are_refused() {
+        for url in [
+            "http://smtp.example.com",
+            "smtp://smtp.example.com?tls=opportunistic",
+            "smtp://smtp.example.com?tls=sometimes",
+            "not a url",
+        ] {
+            let error = mailer(url).err().unwrap_or_default();
+            assert!(error.contains("SMTP_URL"), "{url}: {error:?}");
         }
     }
 }

@@ -35,8 +35,9 @@ pub struct Connections {
 /// How jobs are run.
 #[derive(Debug, Clone, Args)]
 pub struct JobSettings {
-    /// SMTP server for confirmations (`smtp://host:port`); unset: record them in `sent_emails`
-    /// and log them instead.
+    /// SMTP server for confirmations: `smtp://host:port` (plain),
+    /// `smtp://user:password@host?tls=required` (STARTTLS) or `smtps://user:password@host`
+    /// (TLS); unset: record them in `sent_emails` and log them instead.
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Sender of confirmations.
