@@ -1,7 +1,7 @@
 DELETE FROM outbox WHERE kind = 'cache_invalidation';
-DROP INDEX outbox_cache_invalidation_key;
+DROP INDEX outbox_cache_invalidation_waiting_idx;
 ALTER TABLE outbox
+    DROP CONSTRAINT outbox_store_check,
     DROP CONSTRAINT outbox_kind_check,
-    DROP CONSTRAINT outbox_order_check,
     ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('order_confirmation', 'inventory_summary')),
-    ADD CONSTRAINT outbox_check CHECK ((kind = 'order_confirmation') = (order_id IS NOT NULL));
+    DROP COLUMN store_id;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use aforro_core::jobs::{Job, Outbox, OutboxEntry};
-use aforro_core::{OrderId, Result};
+use aforro_core::{OrderId, Result, StoreId};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use diesel::sql_types::{Array, BigInt, Date, Nullable, Text};
@@ -24,19 +24,21 @@ struct OutboxRow {
     order_id: Option<i64>,
     #[diesel(sql_type = Nullable<Date>)]
     day: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    store_id: Option<i64>,
 }
 
 impl OutboxRow {
     fn into_entry(self) -> Result<OutboxEntry> {
-        let job = match (self.kind.as_str(), self.order_id, self.day) {
-            ("order_confirmation", Some(order_id), _) => Job::OrderConfirmation {
+        let job = match (self.kind.as_str(), self.order_id, self.day, self.store_id) {
+            ("order_confirmation", Some(order_id), _, _) => Job::OrderConfirmation {
                 order_id: id(order_id, OrderId::new)?,
             },
-            ("inventory_summary", _, Some(day)) => Job::InventorySummary { day },
-            ("cache_invalidation", Some(order_id), _) => Job::CacheInvalidation {
-                order_id: id(order_id, OrderId::new)?,
+            ("inventory_summary", _, Some(day), _) => Job::InventorySummary { day },
+            ("cache_invalidation", _, _, Some(store_id)) => Job::CacheInvalidation {
+                store_id: id(store_id, StoreId::new)?,
             },
-            (kind, _, _) => {
+            (kind, _, _, _) => {
                 return Err(aforro_core::Error::internal(format!(
                     "outbox row {} has an unknown job {kind:?}",
                     self.id
@@ -51,17 +53,27 @@ impl OutboxRow {
 impl Outbox for Postgres {
     async fn enqueue(&self, job: &Job) -> Result<bool> {
         let mut conn = self.conn().await?;
-        let (kind, order_id, day) = match job {
-            Job::OrderConfirmation { order_id } => ("order_confirmation", Some(order_id.get()), None),
-            Job::InventorySummary { day } => ("inventory_summary", None, Some(*day)),
-            Job::CacheInvalidation { order_id } => ("cache_invalidation", Some(order_id.get()), None),
+        let (kind, order_id, day, store_id) = match job {
+            Job::OrderConfirmation { order_id } => ("order_confirmation", Some(order_id.get()), None, None),
+            Job::InventorySummary { day } => ("inventory_summary", None, Some(*day), None),
+            Job::CacheInvalidation { store_id } => ("cache_invalidation", None, None, Some(store_id.get())),
         };
+        // Summaries: the unique index per day. Cache invalidations: not while one for the store
+        // waits to be published (see the port). Two concurrent inserts may both find none and
+        // both insert: a second bump is harmless.
         let inserted = diesel::sql_query(
-            "INSERT INTO outbox (kind, order_id, day) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            "INSERT INTO outbox (kind, order_id, day, store_id)
+             SELECT $1, $2, $3, $4
+             WHERE $4 IS NULL OR NOT EXISTS (
+                 SELECT 1 FROM outbox
+                 WHERE kind = 'cache_invalidation' AND store_id = $4 AND published_at IS NULL
+             )
+             ON CONFLICT DO NOTHING",
         )
         .bind::<Text, _>(kind)
         .bind::<Nullable<BigInt>, _>(order_id)
         .bind::<Nullable<Date>, _>(day)
+        .bind::<Nullable<BigInt>, _>(store_id)
         .execute(&mut *conn)
         .await
         .map_err(db_error)?;
@@ -87,7 +99,7 @@ impl Outbox for Postgres {
                  FOR UPDATE SKIP LOCKED
              ) claimed
              WHERE o.id = claimed.id
-             RETURNING o.id, o.kind, o.order_id, o.day",
+             RETURNING o.id, o.kind, o.order_id, o.day, o.store_id",
         )
         .bind::<BigInt, _>(i64::try_from(limit).unwrap_or(i64::MAX))
         .bind::<diesel::sql_types::Double, _>(republish_after.as_secs_f64())

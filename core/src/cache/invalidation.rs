@@ -10,29 +10,26 @@
 
 use super::ports::{Cache, Scope};
 use crate::jobs::{Job, Outbox};
-use crate::orders::{place_order, Order, OrderRepository, OrderStatus, PlaceOrder, Placed};
-use crate::{Entity, Error, OrderId, Result};
+use crate::orders::{place_order, OrderRepository, OrderStatus, PlaceOrder, Placed};
+use crate::{Result, StoreId};
 
-/// The scopes an order changed: a confirmed order changed its store's stock (and maybe whether
-/// a product is in stock anywhere); a rejected (or pending) order changed nothing.
-fn scopes_changed_by(order: &Order) -> Vec<Scope> {
-    match order.status {
-        OrderStatus::Confirmed => vec![Scope::Store(order.store_id), Scope::Stock],
-        OrderStatus::Rejected | OrderStatus::Pending => Vec::new(),
-    }
+/// What a change to a store's stock makes stale: the store's own reads, and whether a product
+/// is in stock anywhere.
+fn stock_scopes(store_id: StoreId) -> [Scope; 2] {
+    [Scope::Store(store_id), Scope::Stock]
 }
 
 /// Invalidates what a placed order changed. Call it after the order's transaction committed
-/// and before answering the client; a replayed order changed nothing.
+/// and before answering the client: a confirmed order changed its store's stock; a rejected
+/// order or a replay changed nothing.
 ///
 /// A failed bump is returned so the caller can log it; the cache adapter is expected to keep
 /// bypassing its own entries until it has applied the bump (see the Redis adapter).
 pub async fn invalidate_after_order(cache: &dyn Cache, placed: &Placed) -> Result<()> {
-    let scopes = scopes_changed_by(&placed.order);
-    if placed.replayed || scopes.is_empty() {
+    if placed.replayed || placed.order.status != OrderStatus::Confirmed {
         return Ok(());
     }
-    cache.bump(&scopes).await
+    cache.bump(&stock_scopes(placed.order.store_id)).await
 }
 
 /// [`place_order`], then [`invalidate_after_order`] before returning: what a service with a
@@ -48,17 +45,21 @@ pub async fn place_order_invalidating(
 ) -> Result<Placed> {
     let placed = place_order(orders, request, idempotency_key).await?;
     if let Err(error) = invalidate_after_order(cache, &placed).await {
-        let order_id = placed.order.id;
-        match outbox.enqueue(&Job::CacheInvalidation { order_id }).await {
+        let (order_id, store_id) = (placed.order.id.get(), placed.order.store_id);
+        // A job already waiting for this store will bump after this order committed: the
+        // outbox adds none then (see `Outbox::enqueue`).
+        match outbox.enqueue(&Job::CacheInvalidation { store_id }).await {
             Ok(_) => tracing::warn!(
-                order_id = order_id.get(),
+                order_id,
+                store_id = store_id.get(),
                 %error,
                 "cache invalidation failed; handed to the worker through the outbox"
             ),
             // Only this process's own retry is left: other processes may serve entries from
             // before this order until it succeeds, the store's next order, or the entries' TTL.
             Err(outbox_error) => tracing::error!(
-                order_id = order_id.get(),
+                order_id,
+                store_id = store_id.get(),
                 %error,
                 %outbox_error,
                 "cache invalidation failed and could not be handed to the worker"
@@ -68,26 +69,13 @@ pub async fn place_order_invalidating(
     Ok(placed)
 }
 
-/// Runs a [`Job::CacheInvalidation`]: bumps what the order changed. Errors: [`Error::NotFound`]
-/// when the order does not exist; the cache's error when the bump fails (the job is retried).
-pub async fn invalidate_committed_order(
-    orders: &dyn OrderRepository,
-    cache: &dyn Cache,
-    order_id: OrderId,
-) -> Result<()> {
-    let order = orders.get_order(order_id).await?.ok_or(Error::NotFound {
-        entity: Entity::Order,
-        id: order_id.get(),
-    })?;
-    let scopes = scopes_changed_by(&order);
-    if scopes.is_empty() {
-        return Ok(());
-    }
-    cache.bump(&scopes).await?;
+/// Runs a [`Job::CacheInvalidation`]: bumps the store's stock versions. A failed bump is
+/// returned, so the job is retried.
+pub async fn invalidate_store_stock(cache: &dyn Cache, store_id: StoreId) -> Result<()> {
+    cache.bump(&stock_scopes(store_id)).await?;
     tracing::info!(
-        order_id = order_id.get(),
-        store_id = order.store_id.get(),
-        "cache invalidated for an order whose server could not"
+        store_id = store_id.get(),
+        "cache invalidated for a store whose server could not"
     );
     Ok(())
 }

@@ -187,7 +187,7 @@ async fn a_failed_invalidation_is_handed_to_the_worker_and_the_order_stands() {
     outbox
         .expect_enqueue()
         .with(eq(Job::CacheInvalidation {
-            order_id: OrderId::new(41).unwrap(),
+            store_id: StoreId::new(4).unwrap(),
         }))
         .times(1)
         .returning(|_| Ok(true));

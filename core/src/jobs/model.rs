@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::OrderId;
+use crate::{OrderId, StoreId};
 
 /// Work for a worker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,12 +21,12 @@ pub enum Job {
         /// The day.
         day: NaiveDate,
     },
-    /// Invalidate the cached reads a confirmed order made stale, on behalf of a server that
-    /// could not reach the cache when the order committed (see
+    /// Invalidate the cached reads of a store's stock (and of stock anywhere), on behalf of a
+    /// server that could not reach the cache after a confirmed order there (see
     /// [`crate::cache::place_order_invalidating`]). Bumping twice is harmless.
     CacheInvalidation {
-        /// The order.
-        order_id: OrderId,
+        /// The store.
+        store_id: StoreId,
     },
 }
 

@@ -17,8 +17,12 @@ use crate::{OrderId, Result, StoreId};
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait Outbox: Send + Sync {
-    /// Adds a job unless an equal job is already waiting or done (scheduled jobs are enqueued
-    /// by every scheduler replica). Returns whether it was added.
+    /// Adds a job unless an equal job makes it redundant, and returns whether it was added:
+    /// - a summary, unless one for that day is waiting or done (every scheduler replica
+    ///   enqueues it);
+    /// - a cache invalidation, unless one for that store is waiting to be *published*: that
+    ///   one is published, so run, only later, and its bump covers the new order too (a job
+    ///   already published may have bumped before the order committed, so it does not count).
     async fn enqueue(&self, job: &Job) -> Result<bool>;
 
     /// Takes up to `limit` jobs to publish, oldest first, and marks them published now: jobs

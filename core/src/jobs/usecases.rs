@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::email::{render_order_confirmation, MailSettings};
 use super::model::{Delivery, Job, RetryPolicy};
 use super::ports::{JobQueue, Mailer, Outbox, Sent, SummaryRepository};
-use crate::cache::{invalidate_committed_order, Cache};
+use crate::cache::{invalidate_store_stock, Cache};
 use crate::orders::OrderRepository;
 use crate::{Entity, Error, Result};
 
@@ -42,7 +42,7 @@ pub struct JobContext<'a> {
     pub mailer: &'a dyn Mailer,
     /// To compute summaries.
     pub summaries: &'a dyn SummaryRepository,
-    /// To invalidate for orders whose server could not reach the cache.
+    /// To invalidate for stores whose server could not reach the cache after an order.
     pub cache: &'a dyn Cache,
     /// Sender and recipient of confirmations.
     pub mail: &'a MailSettings,
@@ -82,9 +82,7 @@ pub async fn run_job(job: &Job, ctx: &JobContext<'_>) -> Result<()> {
             tracing::info!(%day, stores = summaries.len(), "inventory summaries stored");
             Ok(())
         }
-        Job::CacheInvalidation { order_id } => {
-            invalidate_committed_order(ctx.orders, ctx.cache, *order_id).await
-        }
+        Job::CacheInvalidation { store_id } => invalidate_store_stock(ctx.cache, *store_id).await,
     }
 }
 
