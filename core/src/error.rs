@@ -43,6 +43,10 @@ pub enum Entity {
     Order,
     /// A store's inventory summary (the id is the store's).
     Summary,
+    /// A category.
+    Category,
+    /// A product.
+    Product,
 }
 
 impl fmt::Display for Entity {
@@ -51,6 +55,8 @@ impl fmt::Display for Entity {
             Entity::Store => "store",
             Entity::Order => "order",
             Entity::Summary => "inventory summary of store",
+            Entity::Category => "category",
+            Entity::Product => "product",
         })
     }
 }
@@ -72,6 +78,13 @@ pub enum Error {
     /// The request conflicts with the current state (e.g. seeding a catalogue that is not empty).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The caller did not prove who it is: no credentials, malformed, unknown or revoked ones.
+    /// The message says which, without naming anything the caller may not see.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
+    /// The caller is known but its scope does not cover the action.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// A dependency (database, cache) could not be reached; retrying later may succeed.
     #[error("a dependency is unavailable: {0}")]
     Unavailable(#[source] BoxError),

@@ -10,6 +10,7 @@
 
 #![deny(missing_docs)]
 
+pub mod auth;
 pub mod cache;
 pub mod catalogue;
 pub mod error;

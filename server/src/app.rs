@@ -12,6 +12,7 @@ use actix_web::{guard, web, App, HttpRequest, HttpResponse, HttpServer, Response
 use aforro_adapters::local_rate_limit::LocalRateLimiter;
 use aforro_adapters::postgres::{PoolSettings, Postgres};
 use aforro_adapters::redis::Redis;
+use aforro_core::auth::TokenRepository;
 use aforro_core::cache::{Cache, NoCache};
 use aforro_core::inventory::InventoryRepository;
 use aforro_core::jobs::{Outbox, SummaryRepository};
@@ -36,6 +37,8 @@ pub struct AppState {
     pub inventory: Arc<dyn InventoryRepository>,
     /// Search port.
     pub search: Arc<dyn CatalogSearch>,
+    /// Staff tokens, for authentication.
+    pub tokens: Arc<dyn TokenRepository>,
     /// Daily inventory summaries (written by the worker).
     pub summaries: Arc<dyn SummaryRepository>,
     /// Jobs for the worker: here, cache invalidations this process could not apply.
@@ -79,6 +82,7 @@ impl AppState {
             stores: Arc::new(postgres.clone()),
             inventory: Arc::new(postgres.clone()),
             search: Arc::new(postgres.clone()),
+            tokens: Arc::new(postgres.clone()),
             summaries: Arc::new(postgres.clone()),
             outbox: Arc::new(postgres.clone()),
             cache,

@@ -26,59 +26,68 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|mime| {
-                let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-            })
-            .unwrap_or(false);
-        let declared_len = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
-        Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::UnsupportedMediaType);
-            }
-            if declared_len.is_some_and(|len| len > MAX_BODY_BYTES) {
-                return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
-            }
-            let mut body = Vec::with_capacity(declared_len.unwrap_or(1024).min(MAX_BODY_BYTES));
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::BadRequest {
-                    detail: format!("could not read the body: {e}"),
-                    field: None,
-                })?;
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            let mut deserializer = serde_json::Deserializer::from_slice(&body);
-            let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                if path == "." || inner.is_syntax() || inner.is_eof() {
-                    ApiError::BadRequest {
-                        detail: format!("body is not valid JSON: {inner}"),
-                        field: None,
-                    }
-                } else {
-                    ApiError::bad_field(path, strip_position(&inner.to_string()))
-                }
-            })?;
-            deserializer.end().map_err(|e| ApiError::BadRequest {
-                detail: format!("body is not valid JSON: {e}"),
+        let body = read_json::<T>(req, payload.take());
+        Box::pin(async move { body.await.map(JsonBody) })
+    }
+}
+
+/// Reads and parses a JSON body as [`JsonBody`] does, at the moment the caller chooses: staff
+/// writes authenticate and authorise first, so that a 401/403 never depends on the body.
+pub fn read_json<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    mut payload: Payload,
+) -> impl Future<Output = Result<T, ApiError>> + 'static {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false);
+    let declared_len = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    async move {
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        if declared_len.is_some_and(|len| len > MAX_BODY_BYTES) {
+            return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+        }
+        let mut body = Vec::with_capacity(declared_len.unwrap_or(1024).min(MAX_BODY_BYTES));
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| ApiError::BadRequest {
+                detail: format!("could not read the body: {e}"),
                 field: None,
             })?;
-            Ok(JsonBody(value))
-        })
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(&body);
+        let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if path == "." || inner.is_syntax() || inner.is_eof() {
+                ApiError::BadRequest {
+                    detail: format!("body is not valid JSON: {inner}"),
+                    field: None,
+                }
+            } else {
+                ApiError::bad_field(path, strip_position(&inner.to_string()))
+            }
+        })?;
+        deserializer.end().map_err(|e| ApiError::BadRequest {
+            detail: format!("body is not valid JSON: {e}"),
+            field: None,
+        })?;
+        Ok(value)
     }
 }
 

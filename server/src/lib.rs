@@ -5,9 +5,11 @@
 //! this library so integration tests start the real app ([`app::Application`]).
 
 pub mod app;
+pub mod auth;
 pub mod client_ip;
 pub mod config;
 pub mod extract;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
+pub mod tokens;

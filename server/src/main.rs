@@ -1,9 +1,10 @@
 //! `server`: runs the aforro HTTP API, or applies database migrations.
 
-use aforro_adapters::postgres::run_migrations;
+use aforro_adapters::postgres::{run_migrations, PoolSettings, Postgres};
 use aforro_adapters::telemetry;
 use aforro_server::app::{AppState, Application};
 use aforro_server::config::{DatabaseSettings, Settings};
+use aforro_server::tokens::{self, TokenCommand};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
@@ -25,6 +26,13 @@ enum Command {
         #[command(flatten)]
         database: DatabaseSettings,
     },
+    /// Manage staff bearer tokens (the credentials of every write).
+    Token {
+        #[command(subcommand)]
+        action: TokenCommand,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
 }
 
 #[actix_web::main]
@@ -37,6 +45,10 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .context("migrations failed")?;
             tracing::info!(count = applied.len(), ?applied, "migrations applied");
+        }
+        Some(Command::Token { action, database }) => {
+            let postgres = Postgres::connect(&database.database_url, PoolSettings::default())?;
+            tokens::run(action, &postgres).await?;
         }
         None | Some(Command::Serve) => {
             let state = AppState::from_settings(&cli.settings)?;

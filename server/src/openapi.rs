@@ -1,7 +1,8 @@
 //! The OpenAPI 3.1 document, served at `GET /openapi.json`.
 
 use actix_web::HttpResponse;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 use crate::problem::{Problem, ProblemField};
 use crate::routes::{health, inventory, orders, search};
@@ -24,9 +25,23 @@ use crate::routes::{health, inventory, orders, search};
         health::healthz,
         health::readyz,
     ),
-    components(schemas(Problem, ProblemField))
+    components(schemas(Problem, ProblemField)),
+    modifiers(&BearerScheme)
 )]
 pub struct ApiDoc;
+
+/// The `bearer` security scheme that every staff write names (`security(("bearer" = []))`):
+/// a token made by `server token create`.
+pub struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.description = Some("A staff token made by `server token create` (shown once).".to_owned());
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
 
 /// `GET /openapi.json`.
 pub async fn openapi_json() -> HttpResponse {

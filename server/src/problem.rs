@@ -100,6 +100,8 @@ impl ApiError {
                 .join("; "),
             // Internal details go to the log, not to the client.
             ApiError::Core(CoreError::Internal(_)) => "an unexpected error occurred".to_string(),
+            ApiError::Core(CoreError::Unauthenticated(why) | CoreError::Forbidden(why)) => why.clone(),
+            ApiError::Core(CoreError::Conflict(why)) => why.clone(),
             ApiError::Core(CoreError::Unavailable(_)) => {
                 "a service this request needs is unavailable; retry later".to_string()
             }
@@ -113,6 +115,8 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Core(CoreError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Core(CoreError::Conflict(_)) => StatusCode::CONFLICT,
+            ApiError::Core(CoreError::Unauthenticated(_)) => StatusCode::UNAUTHORIZED,
+            ApiError::Core(CoreError::Forbidden(_)) => StatusCode::FORBIDDEN,
             ApiError::Core(CoreError::NotFound { .. }) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Core(CoreError::Unavailable(_)) | ApiError::Unavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -134,6 +138,13 @@ impl ResponseError for ApiError {
             tracing::debug!(error = %self, "request refused");
         }
         let mut response = problem_response(status, self.detail(), self.fields());
+        if let ApiError::Core(CoreError::Unauthenticated(_)) = self {
+            // RFC 9110 §11.6.1: a 401 names the scheme that would work (RFC 6750's Bearer).
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
         if let ApiError::TooManyRequests(seconds) = self {
             if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);

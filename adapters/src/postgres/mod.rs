@@ -3,6 +3,7 @@
 //! One [`Postgres`] value implements every repository port; it is cheap to clone (the pool is
 //! shared). SQL that decides something lives next to the port method that runs it.
 
+mod auth;
 mod catalogue;
 mod error;
 mod inventory;

@@ -64,6 +64,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    staff_tokens (id) {
+        id -> Int8,
+        name -> Text,
+        token_hash -> Bytea,
+        store_ids -> Nullable<Array<Int8>>,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(products -> categories (category_id));
 diesel::joinable!(inventory -> stores (store_id));
 diesel::joinable!(inventory -> products (product_id));
@@ -79,4 +91,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     orders,
     order_items,
     idempotency_keys,
+    staff_tokens,
 );

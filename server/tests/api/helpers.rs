@@ -73,6 +73,25 @@ impl TestApp {
             .await;
     }
 
+    #[allow(dead_code)] // used by the staff-write suites that follow
+    /// A staff token made through the same use-case as `server token create`: a catalogue
+    /// token without `stores`, else a token for those stores.
+    pub async fn staff_token(&self, name: &str, stores: &[i64]) -> String {
+        let postgres =
+            aforro_adapters::postgres::Postgres::connect(&self.db.url, Default::default()).expect("postgres");
+        let random: [u8; 32] = rand::random();
+        let (_, secret) = aforro_core::auth::create_token(&postgres, &postgres, name, stores, random)
+            .await
+            .expect("create token");
+        secret.reveal().to_owned()
+    }
+
+    #[allow(dead_code)] // used by the staff-write suites that follow
+    /// A request with `Authorization: Bearer <token>`.
+    pub fn staff(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(token)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -11,4 +11,5 @@ mod orders;
 mod reads;
 mod search;
 mod suggest;
+mod tokens;
 mod transaction;
