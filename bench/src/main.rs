@@ -2,6 +2,7 @@
 //! a test: it asserts nothing and prints tables (see `scripts/bench-search`,
 //! `scripts/bench-orders`).
 
+mod auth;
 mod latency;
 mod orders;
 mod search;
@@ -31,6 +32,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The cost of authenticating a staff request (token hash + lookup) next to the cheapest
+    /// query the API makes (a primary-key lookup), in-process against the database.
+    Auth {
+        /// The server's database (migrated; store 1 must exist).
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// Alternating rounds.
+        #[arg(long, default_value_t = 10)]
+        rounds: usize,
+        /// Calls of each kind per round.
+        #[arg(long, default_value_t = 1000)]
+        per_round: usize,
+    },
     /// Search and suggest: a mix of realistic queries, each class measured separately.
     Search {
         /// Rounds over the query mix (each round sends every query once).
@@ -90,6 +104,11 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Auth {
+            database_url,
+            rounds,
+            per_round,
+        } => auth::run(&database_url, rounds, per_round).await,
         Command::Search {
             rounds,
             concurrency,
