@@ -23,6 +23,7 @@ use aforro_core::stores::StoreRepository;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::{Settings, TrustedProxies};
+use crate::extract::BodyDeadline;
 use crate::openapi::openapi_json;
 use crate::problem::ApiError;
 use crate::routes::{health, inventory, orders, search};
@@ -172,17 +173,19 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(state);
+        let request_timeout = Duration::from_secs(settings.request_timeout_seconds);
         let mut server = HttpServer::new(move || {
             App::new()
                 // The last wrap runs first: normalise the path before the logger records the route.
                 .wrap(TracingLogger::default())
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .app_data(state.clone())
+                .app_data(BodyDeadline(request_timeout))
                 .configure(configure)
                 .default_service(web::to(not_found))
         })
         .shutdown_timeout(10)
-        .client_request_timeout(Duration::from_secs(10));
+        .client_request_timeout(request_timeout);
         if let Some(workers) = settings.http_workers {
             server = server.workers(workers);
         }

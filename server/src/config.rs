@@ -31,6 +31,11 @@ pub struct Settings {
     /// Prefix of every Redis key, so several deployments can share one Redis.
     #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "aforro")]
     pub redis_key_prefix: String,
+    /// Seconds a client has to send a request's headers, and again its body; past either it
+    /// gets 408 and the connection is closed (a 64 KiB body needs a few seconds even on a slow
+    /// link).
+    #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub request_timeout_seconds: u64,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "HTTP_WORKERS")]
     pub http_workers: Option<usize>,

@@ -1,7 +1,14 @@
 //! The HTTP layer's one error type, [`ApiError`], and its single mapping to RFC 9457
 //! problem+json. Core errors arrive here unchanged and are mapped once.
 
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use actix_web::body::{BodySize, MessageBody};
+use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, ResponseError};
 use aforro_core::{Error as CoreError, FieldError};
 use serde::Serialize;
@@ -62,6 +69,14 @@ pub enum ApiError {
     /// The path exists but not with this method.
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// The body did not arrive within the deadline; the connection is closed.
+    #[error("the request body did not arrive within {seconds} s")]
+    RequestTimeout {
+        /// The deadline.
+        seconds: u64,
+        /// What is left of the body, held until the answer is sent (see [`UnreadBody`]).
+        unread: UnreadBody,
+    },
     /// The client used up its rate limit; it may retry after this many seconds.
     #[error("rate limit exceeded: retry after {0} s")]
     TooManyRequests(u64),
@@ -126,6 +141,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
@@ -136,6 +152,9 @@ impl ResponseError for ApiError {
             tracing::error!(error = %self, source = ?std::error::Error::source(self), "request failed");
         } else {
             tracing::debug!(error = %self, "request refused");
+        }
+        if let ApiError::RequestTimeout { unread, .. } = self {
+            return unread.closing_response(status, self.detail());
         }
         let mut response = problem_response(status, self.detail(), self.fields());
         if let ApiError::Core(CoreError::Unauthenticated(_)) = self {
@@ -151,6 +170,65 @@ impl ResponseError for ApiError {
             }
         }
         response
+    }
+}
+
+/// The unread rest of a request body whose client stopped sending it.
+///
+/// Once a handler drops a chunked body unread, actix-http keeps the connection to *drain* it
+/// for reuse, and waits for the rest for as long as the client likes — exactly what a client
+/// holding connections open wants. Held in the 408's body until that body has been written,
+/// the payload is still unread when actix decides the connection's fate, so it closes it.
+///
+/// Shared (`Rc`), because an error's response may be built more than once (the request
+/// logger builds one too): each holds it, and the one sent keeps it alive.
+pub struct UnreadBody(Rc<Payload>);
+
+impl UnreadBody {
+    /// Holds `payload` for the answer.
+    pub fn new(payload: Payload) -> Self {
+        Self(Rc::new(payload))
+    }
+
+    fn closing_response(&self, status: StatusCode, detail: String) -> HttpResponse {
+        let problem = Problem {
+            kind: "about:blank".to_string(),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail,
+            errors: None,
+        };
+        let bytes = serde_json::to_vec(&problem).unwrap_or_default();
+        HttpResponse::build(status)
+            .insert_header((header::CONTENT_TYPE, "application/problem+json"))
+            .body(ClosingBody {
+                bytes: Some(Bytes::from(bytes)),
+                _unread: Rc::clone(&self.0),
+            })
+    }
+}
+
+impl std::fmt::Debug for UnreadBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UnreadBody")
+    }
+}
+
+/// A response body that keeps the request's unread payload alive until it has been sent.
+struct ClosingBody {
+    bytes: Option<Bytes>,
+    _unread: Rc<Payload>,
+}
+
+impl MessageBody for ClosingBody {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.bytes.as_ref().map_or(0, |b| b.len() as u64))
+    }
+
+    fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Poll::Ready(self.get_mut().bytes.take().map(Ok))
     }
 }
 

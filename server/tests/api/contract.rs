@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{problem_fields, TestApp};
 
 async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
     assert_eq!(response.status(), status);
@@ -183,4 +183,69 @@ async fn a_method_a_path_does_not_serve_is_405_with_allow() {
     );
     // An unknown path stays a 404.
     assert_eq!(app.get("/nowhere/").await.status(), 404);
+}
+
+#[tokio::test]
+async fn every_integer_field_takes_a_whole_number_written_as_a_float_and_refuses_fractions() {
+    let app = TestApp::spawn().await;
+    app.seed_basic().await;
+    // Bodies: `1.0` / `1e0` are 1, in every integer field of an order.
+    let response = app
+        .post_order(json!({"store_id": 1.0, "items": [{"product_id": 1e0, "quantity_requested": 2.0}]}))
+        .await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        (
+            body["store_id"].as_i64(),
+            body["items"][0]["quantity_requested"].as_i64()
+        ),
+        (Some(1), Some(2))
+    );
+    for (field, order) in [
+        (
+            "store_id",
+            json!({"store_id": 1.5, "items": [{"product_id": 1, "quantity_requested": 1}]}),
+        ),
+        (
+            "items[0].product_id",
+            json!({"store_id": 1, "items": [{"product_id": 1.5, "quantity_requested": 1}]}),
+        ),
+        (
+            "items[0].quantity_requested",
+            json!({"store_id": 1, "items": [{"product_id": 1, "quantity_requested": 2.5}]}),
+        ),
+    ] {
+        let body = assert_problem(app.post_order(order).await, 400).await;
+        assert_eq!(problem_fields(&body), vec![field.to_string()], "{body}");
+    }
+    // Query strings: the same rule for page, page_size and store_id.
+    let response = app
+        .get("/api/search/products/?q=tea&store_id=1.0&page=1e0&page_size=2.0")
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        (body["page"].as_i64(), body["page_size"].as_i64()),
+        (Some(1), Some(2))
+    );
+    for (field, query) in [
+        ("page", "page=1.5"),
+        ("page_size", "page_size=2.5"),
+        ("store_id", "store_id=1.5"),
+    ] {
+        let body = assert_problem(app.get(&format!("/api/search/products/?{query}")).await, 400).await;
+        assert_eq!(problem_fields(&body), vec![field.to_string()], "{body}");
+    }
+    // Too large stays a range error (422), not a saturated id that "does not exist".
+    let body = assert_problem(
+        app.post_order(json!({"store_id": 1, "items": [{"product_id": 1, "quantity_requested": 1e30}]}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        problem_fields(&body),
+        vec!["items[0].quantity_requested".to_string()]
+    );
 }

@@ -130,3 +130,58 @@ async fn postgres_down_gives_503_and_recovery_needs_no_restart() {
     assert_eq!(app.get("/readyz").await.status(), 200);
     assert_eq!(app.db.stock(1, 1).await, 3);
 }
+
+/// Sends `head` and `partial` body bytes, then nothing; returns what the server answered and
+/// how long it took, reading until it closes the connection.
+async fn trickle(app: &TestApp, head: &str, partial: &[u8]) -> (String, Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(app.address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(partial).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .expect("the server closes the connection")
+        .unwrap();
+    (String::from_utf8_lossy(&answer).into_owned(), started.elapsed())
+}
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_gets_408_and_the_connection_is_closed() {
+    let app = TestApp::spawn_with(|s| s.request_timeout_seconds = 1).await;
+    app.seed_basic().await;
+    let stalled_length = "POST /orders/ HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+                          Content-Length: 1000\r\n\r\n";
+    let stalled_chunks = "POST /orders/ HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+                          Transfer-Encoding: chunked\r\n\r\n";
+    let (length_case, chunked_case, healthy) = tokio::join!(
+        trickle(&app, stalled_length, b"{\"store_id"),
+        trickle(&app, stalled_chunks, b"a\r\n{\"store_id\r\n"),
+        async {
+            // While both hang, the server keeps answering others.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            app.get("/healthz").await.status().as_u16()
+        }
+    );
+    assert_eq!(healthy, 200);
+    for (answer, took) in [length_case, chunked_case] {
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains("content-type: application/problem+json"),
+            "{answer}"
+        );
+        assert!(answer.contains("did not arrive within 1 s"), "{answer}");
+        assert!(took < Duration::from_secs(3), "answered after {took:?}");
+    }
+    // Nothing was ordered, and a complete request on a new connection still works.
+    assert_eq!(app.db.scalar("SELECT count(*) AS n FROM orders").await, 0);
+    let response = app
+        .post_order(json!({"store_id": 1, "items": [{"product_id": 1, "quantity_requested": 1}]}))
+        .await;
+    assert_eq!(response.status(), 201);
+}

@@ -30,6 +30,7 @@ impl TestApp {
             bind: "127.0.0.1:0".into(),
             redis_url: std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.into()),
             redis_key_prefix: db.name.clone(),
+            request_timeout_seconds: 5,
             http_workers: Some(2),
             database: DatabaseSettings {
                 database_url: db.url.clone(),
