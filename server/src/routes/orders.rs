@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::pagination::{page_request, query_pairs, PageParams, Paginated};
-use super::timestamp;
+use super::{timestamp, IdempotencyKeyHeader};
 use crate::app::AppState;
 use crate::extract::{path_id, JsonBody, WireInt};
 use crate::problem::{ApiError, Problem};
@@ -151,7 +151,7 @@ impl From<OrderSummary> for OrderSummaryDto {
 #[utoipa::path(
     post, path = "/orders/", tag = "orders",
     request_body = PlaceOrderBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: a repeat with the same key and body returns the first response")),
+    params(IdempotencyKeyHeader),
     responses(
         (status = 201, description = "Order stored (CONFIRMED or REJECTED)", body = OrderDto,
          headers(("Location" = String, description = "/orders/{id}/"))),
