@@ -10,11 +10,12 @@ mod ports;
 mod reads;
 mod records;
 mod seed;
+mod values;
 mod writes;
 
 pub use commands::{
-    CategoryCommand, CategoryInput, CreateProduct, CreateStore, Description, Field, Location, Name, Price,
-    ProductChanges, ProductInput, StoreChanges, StoreInput,
+    CategoryCommand, CategoryInput, CreateProduct, CreateStore, Field, ProductChanges, ProductInput,
+    StoreChanges, StoreInput,
 };
 pub use model::{NewCategory, NewProduct, NewStockLevel, NewStore, SeedPlan, SeedReport};
 pub use ports::{
@@ -27,6 +28,7 @@ pub use ports::{
 pub use reads::{get_category, get_product, get_store, list_categories, list_stores};
 pub use records::{Category, Product, Store};
 pub use seed::seed_catalogue;
+pub use values::{Description, Location, Name, Price};
 pub use writes::{
     create_category, create_product, create_store, invalidate_catalogue, rename_category, unknown_category,
     update_product, update_store, CatalogueWriter,

@@ -65,7 +65,7 @@ async fn a_price_change_is_seen_at_once_by_cached_search_and_inventory() {
 }
 
 #[tokio::test]
-async fn a_new_title_is_seen_at_once_by_cached_search_suggest_and_inventory() {
+async fn a_new_title_and_description_are_seen_at_once_by_cached_search_suggest_and_inventory() {
     let (app, token) = staffed_app().await;
     let suggest = "/api/search/suggest/?q=gree";
     assert_eq!(cached(&app, suggest).await["suggestions"], json!(["Green Tea"]));
