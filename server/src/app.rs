@@ -14,6 +14,7 @@ use aforro_adapters::postgres::{PoolSettings, Postgres};
 use aforro_adapters::redis::Redis;
 use aforro_core::auth::TokenRepository;
 use aforro_core::cache::{Cache, NoCache};
+use aforro_core::catalogue::CatalogueRepository;
 use aforro_core::inventory::InventoryRepository;
 use aforro_core::jobs::{Outbox, SummaryRepository};
 use aforro_core::orders::OrderRepository;
@@ -26,7 +27,7 @@ use crate::config::{Settings, TrustedProxies};
 use crate::extract::BodyDeadline;
 use crate::openapi::openapi_json;
 use crate::problem::ApiError;
-use crate::routes::{health, inventory, orders, search};
+use crate::routes::{catalogue, health, inventory, orders, search};
 
 /// What handlers share: the ports, and the adapters for readiness checks.
 pub struct AppState {
@@ -38,6 +39,8 @@ pub struct AppState {
     pub inventory: Arc<dyn InventoryRepository>,
     /// Search port.
     pub search: Arc<dyn CatalogSearch>,
+    /// Categories, products and stores, one at a time.
+    pub catalogue: Arc<dyn CatalogueRepository>,
     /// Staff tokens, for authentication.
     pub tokens: Arc<dyn TokenRepository>,
     /// Daily inventory summaries (written by the worker).
@@ -83,6 +86,7 @@ impl AppState {
             stores: Arc::new(postgres.clone()),
             inventory: Arc::new(postgres.clone()),
             search: Arc::new(postgres.clone()),
+            catalogue: Arc::new(postgres.clone()),
             tokens: Arc::new(postgres.clone()),
             summaries: Arc::new(postgres.clone()),
             outbox: Arc::new(postgres.clone()),
@@ -131,6 +135,64 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource(path)
                 .route(route)
                 .default_service(web::to(move |req: HttpRequest| method_not_allowed(req, allow))),
+        );
+    }
+    // The catalogue: resources read by anyone and written by staff, several methods each.
+    // `/stores/{store_id}` matches no longer path, so `/stores/{store_id}/orders` and the
+    // inventory routes above stay as they are.
+    let catalogue_routes: Vec<(&str, &'static str, Vec<Route>)> = vec![
+        (
+            "/categories",
+            "GET, HEAD, POST",
+            vec![
+                read().to(catalogue::reads::list_categories),
+                web::post().to(catalogue::writes::create_category),
+            ],
+        ),
+        (
+            "/categories/{category_id}",
+            "GET, HEAD, PATCH",
+            vec![
+                read().to(catalogue::reads::get_category),
+                web::patch().to(catalogue::writes::rename_category),
+            ],
+        ),
+        (
+            "/products",
+            "POST",
+            vec![web::post().to(catalogue::writes::create_product)],
+        ),
+        (
+            "/products/{product_id}",
+            "GET, HEAD, PATCH",
+            vec![
+                read().to(catalogue::reads::get_product),
+                web::patch().to(catalogue::writes::update_product),
+            ],
+        ),
+        (
+            "/stores",
+            "GET, HEAD, POST",
+            vec![
+                read().to(catalogue::reads::list_stores),
+                web::post().to(catalogue::writes::create_store),
+            ],
+        ),
+        (
+            "/stores/{store_id}",
+            "GET, HEAD, PATCH",
+            vec![
+                read().to(catalogue::reads::get_store),
+                web::patch().to(catalogue::writes::update_store),
+            ],
+        ),
+    ];
+    for (path, allow, routes) in catalogue_routes {
+        let resource = routes
+            .into_iter()
+            .fold(web::resource(path), |resource, route| resource.route(route));
+        cfg.service(
+            resource.default_service(web::to(move |req: HttpRequest| method_not_allowed(req, allow))),
         );
     }
 }

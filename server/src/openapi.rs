@@ -5,6 +5,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::problem::{Problem, ProblemField};
+use crate::routes::catalogue::{reads as catalogue_reads, writes as catalogue_writes};
 use crate::routes::{health, inventory, orders, search};
 
 /// Every endpoint and schema of the API.
@@ -22,6 +23,17 @@ use crate::routes::{health, inventory, orders, search};
         inventory::store_inventory_summary,
         search::search_products,
         search::suggest,
+        catalogue_reads::list_categories,
+        catalogue_writes::create_category,
+        catalogue_reads::get_category,
+        catalogue_writes::rename_category,
+        catalogue_writes::create_product,
+        catalogue_reads::get_product,
+        catalogue_writes::update_product,
+        catalogue_reads::list_stores,
+        catalogue_writes::create_store,
+        catalogue_reads::get_store,
+        catalogue_writes::update_store,
         health::healthz,
         health::readyz,
     ),

@@ -1,12 +1,15 @@
 //! A server cut off from Redis (while Redis stays up for everyone else) cannot invalidate the
-//! cache after an order; the worker does it for every process, from the outbox.
+//! cache after an order or a catalogue write; the worker does it for every process, from the
+//! outbox.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
 use aforro_adapters::redis::Redis;
 use aforro_adapters::test_redis::dead_port;
+use aforro_core::auth::{Principal, TokenName, TokenScope};
 use aforro_core::cache::place_order_invalidating;
+use aforro_core::catalogue::{self, CatalogueWriter, Field, ProductInput};
 use aforro_core::orders::{OrderStatus, PlaceOrder, RequestedItem};
 use support::{drain, Setup};
 
@@ -75,4 +78,66 @@ async fn the_worker_applies_the_invalidations_a_cut_off_server_could_not() {
     assert_eq!(setup.count(waiting).await, 1);
     drain(&setup.worker("w")).await;
     assert_eq!(versions(&setup.redis_url, &prefix).await, (Some(2), Some(2)));
+}
+
+/// The catalogue's version counter, as the other processes read it.
+async fn catalogue_version(redis_url: &str, prefix: &str) -> Option<i64> {
+    let client = redis::Client::open(redis_url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("GET")
+        .arg(format!("{prefix}:v:catalogue"))
+        .query_async(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// A price change of product 1, written by a server whose Redis is `cut_off`.
+async fn price_change_while_cut_off(setup: &Setup, cut_off: &Redis, price: &str) {
+    let buyer = Principal {
+        name: TokenName::parse("buyer").unwrap(),
+        scope: TokenScope::Catalogue,
+    };
+    let ports = CatalogueWriter {
+        catalogue: &setup.postgres,
+        cache: cut_off,
+        outbox: &setup.postgres,
+    };
+    let input = ProductInput {
+        price: Field::Value(price.into()),
+        ..Default::default()
+    };
+    let product = catalogue::update_product(ports, &buyer, 1, &input).await.unwrap();
+    assert_eq!(product.price.to_string(), price, "the write stands");
+}
+
+#[tokio::test]
+async fn the_worker_applies_the_catalogue_invalidations_a_cut_off_server_could_not() {
+    let setup = Setup::new().await;
+    let prefix = setup.db.name.clone();
+    let cut_off = Redis::connect(&format!("redis://127.0.0.1:{}", dead_port()), &prefix).unwrap();
+    let waiting = "SELECT count(*) FROM outbox WHERE kind = 'catalogue_invalidation' \
+                   AND published_at IS NULL";
+
+    // Two writes while cut off: one waiting job covers both.
+    price_change_while_cut_off(&setup, &cut_off, "5.00").await;
+    price_change_while_cut_off(&setup, &cut_off, "6.00").await;
+    assert_eq!(setup.count(waiting).await, 1);
+    assert_eq!(catalogue_version(&setup.redis_url, &prefix).await, None);
+
+    drain(&setup.worker("w")).await;
+
+    assert_eq!(
+        catalogue_version(&setup.redis_url, &prefix).await,
+        Some(1),
+        "the worker bumped the catalogue's version"
+    );
+    let done =
+        "SELECT count(*) FROM outbox WHERE kind = 'catalogue_invalidation' AND completed_at IS NOT NULL";
+    assert_eq!(setup.count(done).await, 1);
+
+    // Once that job is out of the waiting state, the next failed bump waits again.
+    price_change_while_cut_off(&setup, &cut_off, "7.00").await;
+    assert_eq!(setup.count(waiting).await, 1);
+    drain(&setup.worker("w")).await;
+    assert_eq!(catalogue_version(&setup.redis_url, &prefix).await, Some(2));
 }

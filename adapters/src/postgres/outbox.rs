@@ -38,6 +38,7 @@ impl OutboxRow {
             ("cache_invalidation", _, _, Some(store_id)) => Job::CacheInvalidation {
                 store_id: id(store_id, StoreId::new)?,
             },
+            ("catalogue_invalidation", _, _, _) => Job::CatalogueInvalidation,
             (kind, _, _, _) => {
                 return Err(aforro_core::Error::internal(format!(
                     "outbox row {} has an unknown job {kind:?}",
@@ -57,19 +58,29 @@ impl Outbox for Postgres {
             Job::OrderConfirmation { order_id } => ("order_confirmation", Some(order_id.get()), None, None),
             Job::InventorySummary { day } => ("inventory_summary", None, Some(*day), None),
             Job::CacheInvalidation { store_id } => ("cache_invalidation", None, None, Some(store_id.get())),
+            Job::CatalogueInvalidation => ("catalogue_invalidation", None, None, None),
         };
-        // Summaries: the unique index per day. Cache invalidations: not while one for the store
-        // waits to be published (see the port). Two concurrent inserts may both find none and
-        // both insert: a second bump is harmless.
-        let inserted = diesel::sql_query(
+        // Summaries: the unique index per day. Invalidations: not while an equal one waits to
+        // be published (see the port), looked up through the partial index of its kind
+        // (migrations 11 and 12). Two concurrent inserts may both find none and both insert:
+        // a second bump is harmless.
+        let not_waiting = match job {
+            Job::CacheInvalidation { .. } => {
+                "NOT EXISTS (SELECT 1 FROM outbox
+                             WHERE kind = 'cache_invalidation' AND store_id = $4 AND published_at IS NULL)"
+            }
+            Job::CatalogueInvalidation => {
+                "NOT EXISTS (SELECT 1 FROM outbox
+                             WHERE kind = 'catalogue_invalidation' AND published_at IS NULL)"
+            }
+            Job::OrderConfirmation { .. } | Job::InventorySummary { .. } => "true",
+        };
+        // `not_waiting` is one of the constant texts above, never input.
+        let inserted = diesel::sql_query(format!(
             "INSERT INTO outbox (kind, order_id, day, store_id)
-             SELECT $1, $2, $3, $4
-             WHERE $4 IS NULL OR NOT EXISTS (
-                 SELECT 1 FROM outbox
-                 WHERE kind = 'cache_invalidation' AND store_id = $4 AND published_at IS NULL
-             )
-             ON CONFLICT DO NOTHING",
-        )
+             SELECT $1, $2, $3, $4 WHERE {not_waiting}
+             ON CONFLICT DO NOTHING"
+        ))
         .bind::<Text, _>(kind)
         .bind::<Nullable<BigInt>, _>(order_id)
         .bind::<Nullable<Date>, _>(day)

@@ -9,7 +9,8 @@ use crate::{Result, StoreId};
 /// Something cached data depends on; changing it bumps its version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
-    /// Products, categories and stores: changed only by loading a catalogue (the seeder).
+    /// Products and categories: changed by loading a catalogue (the seeder) and by every
+    /// category or product write (see [`crate::catalogue::create_product`]).
     Catalogue,
     /// The stock of one store: changed by every order confirmed in it.
     Store(StoreId),

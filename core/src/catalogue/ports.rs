@@ -1,9 +1,56 @@
-//! Ports of the catalogue load.
+//! Ports of the catalogue: its records one by one (the API), and the bulk load (the seeder).
 
 use async_trait::async_trait;
 
+use super::commands::{CategoryCommand, CreateProduct, CreateStore, ProductChanges, StoreChanges};
 use super::model::{NewCategory, NewProduct, NewStockLevel, NewStore, SeedPlan};
-use crate::{Result, StoreId};
+use super::records::{Category, Product, Store};
+use crate::{CategoryId, Page, PageRequest, ProductId, Result, StoreId};
+
+/// Categories, products and stores, read and written one at a time.
+///
+/// Errors: [`crate::Error::Conflict`] when a category write would give two categories the
+/// same name ignoring case; [`crate::Error::Invalid`] naming `category_id` when a product
+/// write names a category that does not exist (nothing is written); [`crate::Error::Unavailable`]
+/// when the database cannot be reached; [`crate::Error::Internal`] otherwise. An update of a
+/// record that does not exist is `Ok(None)`, not an error. Each write is one transaction,
+/// committed when the method returns.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait CatalogueRepository: Send + Sync {
+    /// A page of categories by name (case-insensitive), then id, and their total.
+    async fn list_categories(&self, page: PageRequest) -> Result<Page<Category>>;
+
+    /// The category, if it exists.
+    async fn find_category(&self, id: CategoryId) -> Result<Option<Category>>;
+
+    /// A page of stores by name (case-insensitive), then id, and their total.
+    async fn list_stores(&self, page: PageRequest) -> Result<Page<Store>>;
+
+    /// The store, if it exists.
+    async fn find_store(&self, id: StoreId) -> Result<Option<Store>>;
+
+    /// The product with its category, if it exists.
+    async fn find_product(&self, id: ProductId) -> Result<Option<Product>>;
+
+    /// Creates a category.
+    async fn insert_category(&self, category: &CategoryCommand) -> Result<Category>;
+
+    /// Renames a category (to its own name in another case too); `None` when it does not exist.
+    async fn rename_category(&self, id: CategoryId, category: &CategoryCommand) -> Result<Option<Category>>;
+
+    /// Creates a product, with no stock anywhere.
+    async fn insert_product(&self, product: &CreateProduct) -> Result<Product>;
+
+    /// Changes a product; `None` when it does not exist (checked before its new category).
+    async fn update_product(&self, id: ProductId, changes: &ProductChanges) -> Result<Option<Product>>;
+
+    /// Creates a store.
+    async fn insert_store(&self, store: &CreateStore) -> Result<Store>;
+
+    /// Changes a store; `None` when it does not exist.
+    async fn update_store(&self, id: StoreId, changes: &StoreChanges) -> Result<Option<Store>>;
+}
 
 /// Storage that can take a whole catalogue at once.
 ///

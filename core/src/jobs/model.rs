@@ -28,6 +28,10 @@ pub enum Job {
         /// The store.
         store_id: StoreId,
     },
+    /// Invalidate every cached read of the catalogue (search, suggest, inventory pages), on
+    /// behalf of a server that could not reach the cache after a category or product write
+    /// (see [`crate::catalogue::create_product`]). Bumping twice is harmless.
+    CatalogueInvalidation,
 }
 
 impl Job {
@@ -37,6 +41,7 @@ impl Job {
             Job::OrderConfirmation { .. } => "order_confirmation",
             Job::InventorySummary { .. } => "inventory_summary",
             Job::CacheInvalidation { .. } => "cache_invalidation",
+            Job::CatalogueInvalidation => "catalogue_invalidation",
         }
     }
 }

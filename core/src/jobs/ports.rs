@@ -22,7 +22,8 @@ pub trait Outbox: Send + Sync {
     ///   enqueues it);
     /// - a cache invalidation, unless one for that store is waiting to be *published*: that
     ///   one is published, so run, only later, and its bump covers the new order too (a job
-    ///   already published may have bumped before the order committed, so it does not count).
+    ///   already published may have bumped before the order committed, so it does not count);
+    /// - a catalogue invalidation, unless one is waiting to be published (for the same reason).
     async fn enqueue(&self, job: &Job) -> Result<bool>;
 
     /// Takes up to `limit` jobs to publish, oldest first, and marks them published now: jobs

@@ -334,3 +334,20 @@ async fn a_cache_invalidation_job_bumps_its_stores_stock() {
         Err(Error::Unavailable(_))
     ));
 }
+
+#[tokio::test]
+async fn a_catalogue_invalidation_job_bumps_the_catalogue() {
+    let mut deps = Deps::new(None);
+    deps.cache
+        .expect_bump()
+        .withf(|scopes| scopes == [Scope::Catalogue])
+        .times(1)
+        .returning(|_| Ok(()));
+    run_job(&Job::CatalogueInvalidation, &deps.ctx()).await.unwrap();
+    assert_eq!(Job::CatalogueInvalidation.kind(), "catalogue_invalidation");
+    // What the queue carries: the kind alone.
+    assert_eq!(
+        serde_json::to_string(&Job::CatalogueInvalidation).unwrap(),
+        r#"{"kind":"catalogue_invalidation"}"#
+    );
+}

@@ -6,6 +6,7 @@ use super::email::{render_order_confirmation, MailSettings};
 use super::model::{Delivery, Job, RetryPolicy};
 use super::ports::{JobQueue, Mailer, Outbox, Sent, SummaryRepository};
 use crate::cache::{invalidate_store_stock, Cache};
+use crate::catalogue::invalidate_catalogue;
 use crate::orders::OrderRepository;
 use crate::{Entity, Error, Result};
 
@@ -42,7 +43,8 @@ pub struct JobContext<'a> {
     pub mailer: &'a dyn Mailer,
     /// To compute summaries.
     pub summaries: &'a dyn SummaryRepository,
-    /// To invalidate for stores whose server could not reach the cache after an order.
+    /// To invalidate for servers that could not reach the cache after an order or a
+    /// catalogue write.
     pub cache: &'a dyn Cache,
     /// Sender and recipient of confirmations.
     pub mail: &'a MailSettings,
@@ -83,6 +85,7 @@ pub async fn run_job(job: &Job, ctx: &JobContext<'_>) -> Result<()> {
             Ok(())
         }
         Job::CacheInvalidation { store_id } => invalidate_store_stock(ctx.cache, *store_id).await,
+        Job::CatalogueInvalidation => invalidate_catalogue(ctx.cache).await,
     }
 }
 

@@ -1,5 +1,6 @@
 //! HTTP routes: thin handlers that parse, call a use-case and map its result.
 
+pub mod catalogue;
 pub mod health;
 pub mod inventory;
 pub mod orders;

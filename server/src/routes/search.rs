@@ -45,8 +45,9 @@ pub struct SearchParams {
 /// Category of a product.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryDto {
-    id: i64,
-    name: String,
+    pub(crate) id: i64,
+    #[schema(example = "Beverages")]
+    pub(crate) name: String,
 }
 
 /// A product found.

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cache;
+mod catalogue;
 mod contention;
 mod contract;
 mod faults;

@@ -16,8 +16,8 @@ use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use rust_decimal::Decimal;
 
-use super::error::db_error;
-use super::Postgres;
+use crate::postgres::error::db_error;
+use crate::postgres::Postgres;
 
 #[derive(QueryableByName)]
 struct Flag {
