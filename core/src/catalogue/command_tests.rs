@@ -32,6 +32,14 @@ fn names_are_trimmed_and_one_to_two_hundred_characters() {
     );
     assert!(Description::parse("").is_ok() && Description::parse(&"x".repeat(2000)).is_ok());
     assert!(Description::parse(&"x".repeat(2001)).is_err());
+    // Postgres text cannot hold NUL: a 422, never a database error.
+    for bad in [
+        Name::parse("Te\0a").err(),
+        Location::parse("\0").err(),
+        Description::parse("a\0").err(),
+    ] {
+        assert!(bad.is_some_and(|m| m.contains("NUL")));
+    }
 }
 
 #[test]
@@ -39,12 +47,12 @@ fn prices_are_decimals_from_zero_to_a_million_with_two_places_at_most() {
     for (raw, cents) in [
         ("4.20", 420),
         ("4.2", 420),
-        (" 7 ", 700),
+        ("7", 700),
         ("0", 0),
-        ("4.200", 420),
+        ("007.5", 750),
         ("1000000", 100_000_000),
         ("1000000.00", 100_000_000),
-        ("1e2", 10_000),
+        ("100.0", 10_000),
     ] {
         assert_eq!(Price::parse(raw).unwrap().get(), Decimal::new(cents, 2), "{raw}");
     }
@@ -53,10 +61,18 @@ fn prices_are_decimals_from_zero_to_a_million_with_two_places_at_most() {
         ("-1", "negative"),
         ("-0.01", "negative"),
         ("1000000.01", "at most 1000000"),
-        ("1e7", "at most"),
+        ("10000000", "at most"),
         ("abc", "decimal number"),
         ("", "decimal number"),
         ("4,20", "decimal number"),
+        // Only plain notation, as the schema's pattern says.
+        (" 7 ", "decimal number"),
+        ("1e2", "decimal number"),
+        ("+1", "decimal number"),
+        ("4.", "decimal number"),
+        (".5", "decimal number"),
+        ("4.200", "two decimal places"),
+        ("99999999999999999999999999999999", "at most"),
     ] {
         let message = Price::parse(raw).unwrap_err();
         assert!(message.contains(says), "{raw}: {message}");

@@ -64,7 +64,10 @@ impl Description {
 
 fn bounded_text(text: &str, min: usize, max: usize) -> Result<String, String> {
     let chars = text.chars().count();
-    if chars < min {
+    // Postgres text cannot hold NUL: refused here, not failed on at the database.
+    if text.contains('\0') {
+        Err("must not contain NUL characters".into())
+    } else if chars < min {
         Err("must not be empty".into())
     } else if chars > max {
         Err(format!("must be at most {max} characters"))
@@ -81,20 +84,32 @@ impl Price {
     /// The highest accepted price.
     pub const MAX: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 
-    /// Parses decimal text (`"4.20"`, `4.2`, `1e2`); the error says what is wrong.
+    /// Parses plain decimal notation — digits, optionally a point and one or two digits
+    /// (`"4.20"`, `"7"`; a JSON number arrives as it was written, `4.2`) — exactly what the
+    /// OpenAPI document's pattern says, so no client or fuzzer can find a form one accepts and
+    /// the other refuses. The error says what is wrong.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let raw = raw.trim();
-        let value = Decimal::from_str(raw)
-            .or_else(|_| Decimal::from_scientific(raw))
-            .map_err(|_| "must be a decimal number such as \"4.20\"".to_owned())?;
-        if value.is_sign_negative() && !value.is_zero() {
+        let malformed = || "must be a decimal number such as \"4.20\"".to_owned();
+        let (negative, unsigned) = match raw.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, raw),
+        };
+        let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !digits(whole) || !digits(fraction) || unsigned.ends_with('.') {
+            return Err(malformed());
+        }
+        if fraction.len() > 2 {
+            return Err("must have at most two decimal places".into());
+        }
+        let too_high = || format!("must be at most {}", Self::MAX);
+        // Only overflow fails here (29 digits and more): far above the maximum.
+        let value = Decimal::from_str(unsigned).map_err(|_| too_high())?;
+        if negative && !value.is_zero() {
             return Err("must not be negative".into());
         }
         if value > Self::MAX {
-            return Err(format!("must be at most {}", Self::MAX));
-        }
-        if value.normalize().scale() > 2 {
-            return Err("must have at most two decimal places".into());
+            return Err(too_high());
         }
         Ok(Self(value.round_dp(2)))
     }

@@ -42,7 +42,7 @@ pub struct NewProductBody {
     #[schema(max_length = 2000)]
     description: Option<String>,
     /// A decimal string (`"4.20"`) or a JSON number, 0 to 1,000,000, at most two decimal places.
-    #[schema(value_type = String, example = "4.20")]
+    #[schema(schema_with = price_schema)]
     price: String,
     /// An existing category.
     #[schema(minimum = 1)]
@@ -61,7 +61,7 @@ pub struct ProductChangesBody {
     #[schema(max_length = 2000)]
     description: Option<String>,
     /// A decimal string or a JSON number, 0 to 1,000,000, at most two decimal places.
-    #[schema(value_type = String, required = false, example = "4.20")]
+    #[schema(schema_with = price_schema, required = false)]
     price: Option<String>,
     /// An existing category.
     #[schema(value_type = i64, required = false, minimum = 1)]
@@ -90,6 +90,31 @@ pub struct StoreChangesBody {
     /// Trimmed, 1 to 200 characters.
     #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
     location: Option<String>,
+}
+
+/// A price as the server reads it (`Price::parse` in the core): plain decimal text with at
+/// most two decimals, or a JSON number, from 0 to 1,000,000.
+fn price_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    let one_of = OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(r"^[0-9]+(\.[0-9]{1,2})?$"))
+                .examples(["4.20"]),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Number)
+                .minimum(Some(0))
+                .maximum(Some(1_000_000))
+                .multiple_of(Some(0.01)),
+        )
+        .description(Some(
+            "A decimal string or a number, 0 to 1,000,000, at most two decimal places",
+        ))
+        .build();
+    Schema::OneOf(one_of)
 }
 
 /// A JSON object body, taken apart field by field. What is left once the known fields are

@@ -192,7 +192,20 @@ async fn invalid_writes_are_422_naming_every_bad_field_and_change_nothing() {
         .await,
         ["category_id", "colour", "price", "title"]
     );
+    // Found by schemathesis: a NUL character reached Postgres and failed there (500).
+    assert_eq!(
+        refused(
+            Method::POST,
+            "/stores/",
+            json!({"name": "Baixa\0", "location": "\0"})
+        )
+        .await,
+        ["location", "name"]
+    );
     for price in [
+        json!(" 7"),
+        json!("1e2"),
+        json!("4.200"),
         json!("1.234"),
         json!(-1),
         json!(1000000.01),
