@@ -11,9 +11,10 @@ use crate::{Result, StoreId};
 pub enum Scope {
     /// Products, categories and stores: changed only by loading a catalogue (the seeder).
     Catalogue,
-    /// The stock of one store: changed by every order confirmed in it.
+    /// The stock of one store: changed by every order confirmed in it and every adjustment.
     Store(StoreId),
-    /// Stock in any store (whether a product is in stock anywhere): changed by every confirmed order.
+    /// Stock in any store (whether a product is in stock anywhere): changed by every confirmed
+    /// order and every adjustment.
     Stock,
 }
 
