@@ -5,7 +5,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::problem::{Problem, ProblemField};
-use crate::routes::{health, inventory, orders, search};
+use crate::routes::{health, inventory, orders, search, stock};
 
 /// Every endpoint and schema of the API.
 #[derive(OpenApi)]
@@ -20,6 +20,8 @@ use crate::routes::{health, inventory, orders, search};
         orders::list_store_orders,
         inventory::list_store_inventory,
         inventory::store_inventory_summary,
+        stock::adjust_stock,
+        stock::list_movements,
         search::search_products,
         search::suggest,
         health::healthz,

@@ -37,7 +37,7 @@ pub fn authorize_store(
                 id: raw_store_id,
             }),
             TokenScope::Stores(_) => Err(Error::Forbidden(format!(
-                "token '{}' may not touch the stock of store {raw_store_id}",
+                "token '{}' may touch the stock of its own stores only",
                 principal.name
             ))),
         },

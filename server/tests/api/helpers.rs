@@ -73,7 +73,6 @@ impl TestApp {
             .await;
     }
 
-    #[allow(dead_code)] // used by the staff-write suites that follow
     /// A staff token made through the same use-case as `server token create`: a catalogue
     /// token without `stores`, else a token for those stores.
     pub async fn staff_token(&self, name: &str, stores: &[i64]) -> String {
@@ -86,7 +85,6 @@ impl TestApp {
         secret.reveal().to_owned()
     }
 
-    #[allow(dead_code)] // used by the staff-write suites that follow
     /// A request with `Authorization: Bearer <token>`.
     pub fn staff(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
         self.client.request(method, self.url(path)).bearer_auth(token)
