@@ -207,6 +207,9 @@ pub async fn adjust_stock(
         key,
     )
     .await?;
+    // No `Location`: an adjustment has no URL of its own (RFC 9110 §15.3.2 has `Location` name
+    // the resource created, and the movements list is not that), and the contract gives the
+    // header to catalogue writes only. The body is the whole adjustment.
     let mut response = HttpResponse::Created();
     if adjusted.replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
