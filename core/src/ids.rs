@@ -61,3 +61,7 @@ id_type!(
     /// Identifies a category.
     CategoryId
 );
+id_type!(
+    /// Identifies a stock adjustment.
+    AdjustmentId
+);

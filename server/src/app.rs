@@ -15,7 +15,7 @@ use aforro_adapters::redis::Redis;
 use aforro_core::auth::TokenRepository;
 use aforro_core::cache::{Cache, NoCache};
 use aforro_core::catalogue::CatalogueRepository;
-use aforro_core::inventory::InventoryRepository;
+use aforro_core::inventory::{InventoryRepository, StockAdjustmentRepository, StockMovementRepository};
 use aforro_core::jobs::{Outbox, SummaryRepository};
 use aforro_core::orders::OrderRepository;
 use aforro_core::rate_limit::{RateLimit, RateLimiter};
@@ -27,7 +27,7 @@ use crate::config::{Settings, TrustedProxies};
 use crate::extract::BodyDeadline;
 use crate::openapi::openapi_json;
 use crate::problem::ApiError;
-use crate::routes::{catalogue, health, inventory, orders, search};
+use crate::routes::{catalogue, health, inventory, orders, search, stock};
 
 /// What handlers share: the ports, and the adapters for readiness checks.
 pub struct AppState {
@@ -37,6 +37,10 @@ pub struct AppState {
     pub stores: Arc<dyn StoreRepository>,
     /// Inventory port.
     pub inventory: Arc<dyn InventoryRepository>,
+    /// Stock adjustments port.
+    pub adjustments: Arc<dyn StockAdjustmentRepository>,
+    /// Stock movements port.
+    pub movements: Arc<dyn StockMovementRepository>,
     /// Search port.
     pub search: Arc<dyn CatalogSearch>,
     /// Categories, products and stores, one at a time.
@@ -85,6 +89,8 @@ impl AppState {
             orders: Arc::new(postgres.clone()),
             stores: Arc::new(postgres.clone()),
             inventory: Arc::new(postgres.clone()),
+            adjustments: Arc::new(postgres.clone()),
+            movements: Arc::new(postgres.clone()),
             search: Arc::new(postgres.clone()),
             catalogue: Arc::new(postgres.clone()),
             tokens: Arc::new(postgres.clone()),
@@ -123,6 +129,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         get(
             "/stores/{store_id}/inventory/summary",
             read().to(inventory::store_inventory_summary),
+        ),
+        (
+            "/stores/{store_id}/inventory/{product_id}/adjustments".to_owned(),
+            "POST",
+            web::post().to(stock::adjust_stock),
+        ),
+        get(
+            "/stores/{store_id}/inventory/{product_id}/movements",
+            read().to(stock::list_movements),
         ),
         get("/api/search/products", read().to(search::search_products)),
         get("/api/search/suggest", read().to(search::suggest)),

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::problem::{Problem, ProblemField};
 use crate::routes::catalogue::{reads as catalogue_reads, writes as catalogue_writes};
-use crate::routes::{health, inventory, orders, search};
+use crate::routes::{health, inventory, orders, search, stock};
 
 /// Every endpoint and schema of the API.
 #[derive(OpenApi)]
@@ -21,6 +21,8 @@ use crate::routes::{health, inventory, orders, search};
         orders::list_store_orders,
         inventory::list_store_inventory,
         inventory::store_inventory_summary,
+        stock::adjust_stock,
+        stock::list_movements,
         search::search_products,
         search::suggest,
         catalogue_reads::list_categories,

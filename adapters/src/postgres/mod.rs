@@ -17,6 +17,8 @@ mod prepared;
 mod rows;
 pub mod schema;
 mod search;
+mod stock_adjustment;
+mod stock_movements;
 mod stores;
 mod summaries;
 #[cfg(feature = "test-db")]

@@ -76,6 +76,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stock_adjustments (id) {
+        id -> Int8,
+        store_id -> Int8,
+        product_id -> Int8,
+        delta -> Int4,
+        reason -> Text,
+        note -> Nullable<Text>,
+        quantity_before -> Int4,
+        quantity_after -> Int4,
+        actor -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    adjustment_idempotency_keys (key) {
+        key -> Text,
+        fingerprint -> Text,
+        adjustment_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(products -> categories (category_id));
 diesel::joinable!(inventory -> stores (store_id));
 diesel::joinable!(inventory -> products (product_id));
@@ -92,4 +116,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_items,
     idempotency_keys,
     staff_tokens,
+    stock_adjustments,
+    adjustment_idempotency_keys,
 );

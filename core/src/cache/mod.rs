@@ -15,7 +15,9 @@ mod read_through;
 #[cfg(test)]
 mod tests;
 
-pub use invalidation::{invalidate_after_order, invalidate_store_stock, place_order_invalidating};
+pub use invalidation::{
+    adjust_stock_invalidating, invalidate_after_order, invalidate_store_stock, place_order_invalidating,
+};
 pub use ports::{Cache, CacheKey, Lookup, Scope};
 pub use read_through::{read_through, CacheStatus, Cached, CachedPage};
 

@@ -12,9 +12,10 @@ pub enum Scope {
     /// Products and categories: changed by loading a catalogue (the seeder) and by every
     /// category or product write (see [`crate::catalogue::create_product`]).
     Catalogue,
-    /// The stock of one store: changed by every order confirmed in it.
+    /// The stock of one store: changed by every order confirmed in it and every adjustment.
     Store(StoreId),
-    /// Stock in any store (whether a product is in stock anywhere): changed by every confirmed order.
+    /// Stock in any store (whether a product is in stock anywhere): changed by every confirmed
+    /// order and every adjustment.
     Stock,
 }
 

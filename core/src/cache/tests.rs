@@ -5,6 +5,12 @@ use std::time::Duration;
 use mockall::predicate::eq;
 
 use super::*;
+use crate::auth::{Principal, TokenName, TokenScope};
+use crate::inventory::{
+    AdjustStock, AdjustmentId, AdjustmentKeyClaim, AdjustmentReason, Delta, LockedStock,
+    MockStockAdjustmentRepository, MockStockAdjustmentTransaction, StockAdjustment,
+    StockAdjustmentTransaction, StockTargets,
+};
 use crate::jobs::{Job, MockOutbox};
 use crate::orders::{
     MockOrderRepository, MockOrderTransaction, Order, OrderStatus, OrderTransaction, PlaceOrder, Placed,
@@ -273,4 +279,130 @@ fn equivalent_searches_share_a_key_and_different_pages_do_not() {
     assert_eq!(key("  Green TEA ", 1), key("green tea", 1));
     assert_ne!(key("green tea", 1), key("green tea", 2));
     assert_ne!(key("green tea", 1), key("green", 1));
+}
+
+/// Adjustments at store 4 of product 7, which has 5 units; the one transaction commits
+/// adjustment 9 when the delta fits.
+fn adjustments_with_stock_of_five() -> MockStockAdjustmentRepository {
+    let mut repo = MockStockAdjustmentRepository::new();
+    repo.expect_begin().returning(|| {
+        let mut tx = MockStockAdjustmentTransaction::new();
+        tx.expect_lock_stock_row().returning(|_, _| {
+            Ok(LockedStock {
+                targets: StockTargets {
+                    store_exists: true,
+                    product_exists: true,
+                },
+                quantity: 5,
+            })
+        });
+        tx.expect_commit_adjustment()
+            .returning(|_| Ok((AdjustmentId::new(9).unwrap(), chrono::Utc::now())));
+        tx.expect_rollback().returning(|| Ok(()));
+        Ok(Box::new(tx) as Box<dyn StockAdjustmentTransaction>)
+    });
+    repo
+}
+
+fn adjustment_of(delta: i64) -> AdjustStock {
+    AdjustStock {
+        store_id: 4,
+        product_id: 7,
+        delta: Some(delta),
+        reason: Some("restock".into()),
+        note: None,
+    }
+}
+
+fn staff() -> Principal {
+    Principal {
+        name: TokenName::parse("buyer").unwrap(),
+        scope: TokenScope::Catalogue,
+    }
+}
+
+#[tokio::test]
+async fn an_adjustment_bumps_its_store_and_stock_and_a_refused_one_nothing() {
+    let mut cache = MockCache::new();
+    cache
+        .expect_bump()
+        .with(eq(vec![Scope::Store(StoreId::new(4).unwrap()), Scope::Stock]))
+        .times(1)
+        .returning(|_| Ok(()));
+    let mut outbox = MockOutbox::new();
+    outbox.expect_enqueue().never();
+    let repo = adjustments_with_stock_of_five();
+    let adjusted = adjust_stock_invalidating(&repo, &cache, &outbox, &staff(), &adjustment_of(3), None)
+        .await
+        .unwrap();
+    assert_eq!(adjusted.adjustment.quantity_after, 8);
+    // 5 - 6 < 0: a conflict, nothing changed, nothing bumped.
+    let refused = adjust_stock_invalidating(&repo, &cache, &outbox, &staff(), &adjustment_of(-6), None).await;
+    assert!(matches!(refused, Err(Error::Conflict(_))));
+}
+
+#[tokio::test]
+async fn a_replayed_adjustment_bumps_nothing() {
+    let mut repo = MockStockAdjustmentRepository::new();
+    repo.expect_begin().returning(|| {
+        let mut tx = MockStockAdjustmentTransaction::new();
+        tx.expect_claim_idempotency_key().returning(|_, fingerprint| {
+            Ok(AdjustmentKeyClaim::Existing {
+                fingerprint: fingerprint.to_owned(),
+                adjustment_id: AdjustmentId::new(9).unwrap(),
+            })
+        });
+        tx.expect_rollback().returning(|| Ok(()));
+        Ok(Box::new(tx) as Box<dyn StockAdjustmentTransaction>)
+    });
+    repo.expect_get_adjustment().returning(|id| {
+        Ok(Some(StockAdjustment {
+            id,
+            store_id: StoreId::new(4).unwrap(),
+            product_id: ProductId::new(7).unwrap(),
+            delta: Delta::new(3).unwrap(),
+            reason: AdjustmentReason::Restock,
+            note: None,
+            quantity_before: 5,
+            quantity_after: 8,
+            actor: "buyer".into(),
+            created_at: chrono::Utc::now(),
+        }))
+    });
+    let mut cache = MockCache::new();
+    cache.expect_bump().never();
+    let mut outbox = MockOutbox::new();
+    outbox.expect_enqueue().never();
+    let replayed = adjust_stock_invalidating(&repo, &cache, &outbox, &staff(), &adjustment_of(3), Some("k"))
+        .await
+        .unwrap();
+    assert!(replayed.replayed);
+}
+
+#[tokio::test]
+async fn a_failed_bump_after_an_adjustment_is_handed_to_the_worker_and_the_adjustment_stands() {
+    let mut cache = MockCache::new();
+    cache
+        .expect_bump()
+        .times(1)
+        .returning(|_| Err(Error::Unavailable("redis unreachable".into())));
+    let mut outbox = MockOutbox::new();
+    outbox
+        .expect_enqueue()
+        .with(eq(Job::CacheInvalidation {
+            store_id: StoreId::new(4).unwrap(),
+        }))
+        .times(1)
+        .returning(|_| Ok(true));
+    let adjusted = adjust_stock_invalidating(
+        &adjustments_with_stock_of_five(),
+        &cache,
+        &outbox,
+        &staff(),
+        &adjustment_of(3),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(adjusted.adjustment.id.get(), 9);
 }

@@ -1,6 +1,28 @@
-//! Inventory: what a store holds of each product.
+//! Inventory: what a store holds of each product, and how it changes outside orders — stock
+//! adjustments by staff, and the movements (adjustments and confirmed order lines) of a row.
+
+mod adjustments;
+mod movements;
+mod ports;
+mod stock;
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
+
+pub use crate::ids::AdjustmentId;
+pub use adjustments::{
+    reason_message, validate, AdjustStock, AdjustmentReason, Delta, NewAdjustment, StockAdjustment,
+    ValidatedAdjustment, MAX_DELTA, MAX_NOTE_CHARS,
+};
+pub use movements::{StockMovement, StockTargets};
+pub use ports::{
+    AdjustmentKeyClaim, LockedStock, StockAdjustmentRepository, StockAdjustmentTransaction,
+    StockMovementRepository,
+};
+#[cfg(any(test, feature = "mock"))]
+pub use ports::{MockStockAdjustmentRepository, MockStockAdjustmentTransaction, MockStockMovementRepository};
+pub use stock::{adjust_stock, authorize_store, list_movements, Adjusted};
 
 use async_trait::async_trait;
 use rust_decimal::Decimal;

@@ -22,8 +22,9 @@ pub enum Job {
         day: NaiveDate,
     },
     /// Invalidate the cached reads of a store's stock (and of stock anywhere), on behalf of a
-    /// server that could not reach the cache after a confirmed order there (see
-    /// [`crate::cache::place_order_invalidating`]). Bumping twice is harmless.
+    /// server that could not reach the cache after a confirmed order or a stock adjustment
+    /// there (see [`crate::cache::place_order_invalidating`] and
+    /// [`crate::cache::adjust_stock_invalidating`]). Bumping twice is harmless.
     CacheInvalidation {
         /// The store.
         store_id: StoreId,

@@ -6,6 +6,7 @@ pub mod inventory;
 pub mod orders;
 pub mod pagination;
 pub mod search;
+pub mod stock;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use utoipa::IntoParams;
