@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::pagination::{page_request, query_pairs, PageParams, Paginated};
-use super::timestamp;
+use super::{timestamp, IdempotencyKeyHeader};
 use crate::app::AppState;
 use crate::auth::Staff;
 use crate::extract::{path_id, read_json, WireInt};
@@ -153,13 +153,12 @@ impl From<StockMovement> for MovementDto {
     params(
         ("store_id" = i64, Path, description = "Store id"),
         ("product_id" = i64, Path, description = "Product id"),
-        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
-         description = "Makes retries safe: a repeat with the same key and request returns the first response (with `Idempotent-Replayed: true`) and applies nothing again; the same key with a different request is a 422"),
+        IdempotencyKeyHeader,
     ),
     responses(
         (status = 201, description = "Adjustment applied (or replayed)", body = AdjustmentDto,
          headers(("Idempotent-Replayed" = String, description = "`true` on a replay"))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON, or a field of the wrong JSON type (named)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, malformed, unknown or revoked token", body = Problem, content_type = "application/problem+json",
          headers(("WWW-Authenticate" = String, description = "Bearer"))),
         (status = 403, description = "A store token for another store", body = Problem, content_type = "application/problem+json"),
@@ -275,8 +274,9 @@ fn authorized_store(
     })
 }
 
-/// The body's fields as the core's request, or a 422 listing every bad field: wrong JSON types
-/// and unknown fields found here, together with the core's own rules for the rest.
+/// The body's fields as the core's request. A field of the wrong JSON type is a 400 naming it,
+/// as on every endpoint (the contract's "wrong types"); otherwise a 422 lists every bad field:
+/// unknown fields found here, together with the core's own rules for the rest.
 fn adjustment_request(
     store_id: StoreId,
     product_id: i64,
@@ -296,12 +296,12 @@ fn adjustment_request(
             (_, Value::Null) if ["delta", "reason", "note"].contains(&field.as_str()) => {}
             ("delta", value) => match serde_json::from_value::<WireInt>(value) {
                 Ok(delta) => request.delta = Some(delta.0),
-                Err(_) => errors.push(FieldError::new("delta", "must be an integer")),
+                Err(_) => return Err(ApiError::bad_field("delta", "must be an integer")),
             },
             ("reason", Value::String(reason)) => request.reason = Some(reason),
-            ("reason", _) => errors.push(FieldError::new("reason", reason_message())),
+            ("reason", _) => return Err(ApiError::bad_field("reason", reason_message())),
             ("note", Value::String(note)) => request.note = Some(note),
-            ("note", _) => errors.push(FieldError::new("note", "must be a string or null")),
+            ("note", _) => return Err(ApiError::bad_field("note", "must be a string or null")),
             (unknown, _) => errors.push(FieldError::new(unknown, "is not a known field")),
         }
     }
