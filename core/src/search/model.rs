@@ -28,7 +28,8 @@ impl SearchText {
     /// Returns `None` for a blank `q` (no keyword filter).
     pub fn parse(field: &str, raw: &str) -> Result<Option<Self>> {
         let trimmed = raw.trim();
-        if trimmed.chars().count() > MAX_QUERY_CHARS {
+        // Counted as sent, as the OpenAPI document's maxLength counts.
+        if raw.chars().count() > MAX_QUERY_CHARS {
             return Err(Error::invalid(
                 field,
                 format!("must be at most {MAX_QUERY_CHARS} characters"),
@@ -260,7 +261,8 @@ impl SuggestText {
                 format!("must be at least {MIN_SUGGEST_CHARS} characters"),
             ));
         }
-        if chars > MAX_QUERY_CHARS {
+        // Counted as sent, as the OpenAPI document's maxLength counts.
+        if raw.unwrap_or("").chars().count() > MAX_QUERY_CHARS {
             return Err(Error::invalid(
                 "q",
                 format!("must be at most {MAX_QUERY_CHARS} characters"),

@@ -41,7 +41,7 @@ impl From<InventoryItem> for InventoryItemDto {
 /// A store's inventory, sorted by product title (case-insensitive), then product id.
 #[utoipa::path(
     get, path = "/stores/{store_id}/inventory/", tag = "inventory",
-    params(("store_id" = i64, Path, description = "Store id"), PageParams),
+    params(("store_id" = i64, Path, minimum = 1, description = "Store id"), PageParams),
     responses(
         (status = 200, body = Paginated<InventoryItemDto>, headers(("X-Cache" = String, description = "HIT, MISS or BYPASS (cache unavailable)"))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -133,7 +133,7 @@ pub struct SummaryParams {
 /// The store's latest inventory summary, or that of `?date=`.
 #[utoipa::path(
     get, path = "/stores/{store_id}/inventory/summary/", tag = "inventory",
-    params(("store_id" = i64, Path, description = "Store id"), SummaryParams),
+    params(("store_id" = i64, Path, minimum = 1, description = "Store id"), SummaryParams),
     responses(
         (status = 200, body = InventorySummaryDto),
         (status = 400, body = Problem, content_type = "application/problem+json"),

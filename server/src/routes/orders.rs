@@ -206,7 +206,7 @@ pub async fn place_order(
 /// One order with its lines.
 #[utoipa::path(
     get, path = "/orders/{order_id}/", tag = "orders",
-    params(("order_id" = i64, Path, description = "Order id")),
+    params(("order_id" = i64, Path, minimum = 1, description = "Order id")),
     responses(
         (status = 200, body = OrderDto),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -225,7 +225,7 @@ pub async fn get_order(
 /// A store's orders, newest first.
 #[utoipa::path(
     get, path = "/stores/{store_id}/orders/", tag = "orders",
-    params(("store_id" = i64, Path, description = "Store id"), PageParams),
+    params(("store_id" = i64, Path, minimum = 1, description = "Store id"), PageParams),
     responses(
         (status = 200, body = Paginated<OrderSummaryDto>),
         (status = 400, body = Problem, content_type = "application/problem+json"),

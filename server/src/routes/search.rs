@@ -23,6 +23,7 @@ use crate::problem::{ApiError, Problem};
 #[allow(dead_code)] // documents the parameters; values are read from the query string
 pub struct SearchParams {
     /// Keywords matched against title, description and category name (at most 200 characters).
+    #[param(max_length = 200)]
     q: Option<String>,
     /// A category id, or a category name (case-insensitive exact match).
     category: Option<String>,
@@ -157,8 +158,8 @@ pub struct Suggestions {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // documents the parameter
 pub struct SuggestParams {
-    /// At least 3 characters after trimming.
-    #[param(min_length = 3)]
+    /// At least 3 characters after trimming, at most 200.
+    #[param(min_length = 3, max_length = 200)]
     q: String,
 }
 

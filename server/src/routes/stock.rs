@@ -151,8 +151,8 @@ impl From<StockMovement> for MovementDto {
     security(("bearer" = [])),
     request_body = AdjustmentBody,
     params(
-        ("store_id" = i64, Path, description = "Store id"),
-        ("product_id" = i64, Path, description = "Product id"),
+        ("store_id" = i64, Path, minimum = 1, description = "Store id"),
+        ("product_id" = i64, Path, minimum = 1, description = "Product id"),
         IdempotencyKeyHeader,
     ),
     responses(
@@ -222,8 +222,8 @@ pub async fn adjust_stock(
     get, path = "/stores/{store_id}/inventory/{product_id}/movements/", tag = "stock",
     security(("bearer" = [])),
     params(
-        ("store_id" = i64, Path, description = "Store id"),
-        ("product_id" = i64, Path, description = "Product id"),
+        ("store_id" = i64, Path, minimum = 1, description = "Store id"),
+        ("product_id" = i64, Path, minimum = 1, description = "Product id"),
         PageParams,
     ),
     responses(

@@ -249,3 +249,58 @@ async fn every_integer_field_takes_a_whole_number_written_as_a_float_and_refuses
         vec!["items[0].quantity_requested".to_string()]
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_states_the_limits_the_server_enforces() {
+    let app = TestApp::spawn().await;
+    app.seed_basic().await;
+    let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
+    let mut path_ids = 0;
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let schema = &parameter["schema"];
+                match (
+                    parameter["in"].as_str().unwrap(),
+                    parameter["name"].as_str().unwrap(),
+                ) {
+                    ("path", _) => {
+                        path_ids += 1;
+                        assert_eq!(schema["minimum"], 1, "{method} {path}");
+                    }
+                    ("header", "Idempotency-Key") => {
+                        assert_eq!(schema["type"], "string", "{method} {path}: not nullable");
+                        assert_eq!(
+                            (&schema["minLength"], &schema["maxLength"]),
+                            (&json!(1), &json!(255))
+                        );
+                        assert_eq!(schema["pattern"], "^[!-~]+$");
+                    }
+                    ("query", "q") => assert_eq!(schema["maxLength"], 200, "{path}"),
+                    ("query", "page_size") => assert_eq!(schema["maximum"], 100, "{path}"),
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(path_ids >= 14, "{path_ids}");
+    // The limits counted as the schema counts them: characters as sent.
+    let padded = format!(" {} ", "a".repeat(199));
+    for path in ["/api/search/products/", "/api/search/suggest/"] {
+        let body = assert_problem(app.get_with(path, &[("q", &padded)]).await, 422).await;
+        assert_eq!(problem_fields(&body), vec!["q".to_string()], "{path}");
+    }
+    let key = "k".repeat(256);
+    let response = app
+        .client
+        .post(app.url("/orders/"))
+        .header("Idempotency-Key", &key)
+        .json(&json!({"store_id": 1, "items": [{"product_id": 1, "quantity_requested": 1}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        problem_fields(&assert_problem(response, 422).await),
+        vec!["Idempotency-Key".to_string()]
+    );
+}

@@ -32,7 +32,7 @@ pub async fn list_categories(state: web::Data<AppState>, req: HttpRequest) -> Re
 /// One category.
 #[utoipa::path(
     get, path = "/categories/{category_id}/", tag = "catalogue",
-    params(("category_id" = i64, Path, description = "Category id")),
+    params(("category_id" = i64, Path, minimum = 1, description = "Category id")),
     responses(
         (status = 200, body = CategoryDto),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -51,7 +51,7 @@ pub async fn get_category(
 /// One product with its category (the search result, without `quantity`).
 #[utoipa::path(
     get, path = "/products/{product_id}/", tag = "catalogue",
-    params(("product_id" = i64, Path, description = "Product id")),
+    params(("product_id" = i64, Path, minimum = 1, description = "Product id")),
     responses(
         (status = 200, body = ProductDto),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -88,7 +88,7 @@ pub async fn list_stores(state: web::Data<AppState>, req: HttpRequest) -> Result
 /// One store.
 #[utoipa::path(
     get, path = "/stores/{store_id}/", tag = "catalogue",
-    params(("store_id" = i64, Path, description = "Store id")),
+    params(("store_id" = i64, Path, minimum = 1, description = "Store id")),
     responses(
         (status = 200, body = StoreDto),
         (status = 404, body = Problem, content_type = "application/problem+json"),

@@ -257,7 +257,7 @@ pub async fn create_category(
 /// Renames a category; search finds its products by the new name at once.
 #[utoipa::path(
     patch, path = "/categories/{category_id}/", tag = "catalogue",
-    params(("category_id" = i64, Path, description = "Category id")),
+    params(("category_id" = i64, Path, minimum = 1, description = "Category id")),
     request_body = CategoryBody,
     security(("bearer" = [])),
     responses(
@@ -324,7 +324,7 @@ pub async fn create_product(
 /// once this answers.
 #[utoipa::path(
     patch, path = "/products/{product_id}/", tag = "catalogue",
-    params(("product_id" = i64, Path, description = "Product id")),
+    params(("product_id" = i64, Path, minimum = 1, description = "Product id")),
     request_body = ProductChangesBody,
     security(("bearer" = [])),
     responses(
@@ -386,7 +386,7 @@ pub async fn create_store(
 /// Changes a store's name or location.
 #[utoipa::path(
     patch, path = "/stores/{store_id}/", tag = "catalogue",
-    params(("store_id" = i64, Path, description = "Store id")),
+    params(("store_id" = i64, Path, minimum = 1, description = "Store id")),
     request_body = StoreChangesBody,
     security(("bearer" = [])),
     responses(
