@@ -87,3 +87,42 @@ async fn tokens_are_made_listed_and_revoked_on_the_command_line_and_stored_hashe
         "{list}"
     );
 }
+
+#[tokio::test]
+async fn a_token_in_use_records_its_last_use_at_most_once_a_minute() {
+    let app = TestApp::spawn().await;
+    app.seed_basic().await;
+    let token = app.staff_token("till", &[1]).await;
+    let last_used = || async {
+        app.db
+            .scalar("SELECT coalesce(extract(epoch FROM last_used_at)::bigint, 0) AS n FROM staff_tokens")
+            .await
+    };
+    let use_token = || async {
+        let response = app
+            .staff(reqwest::Method::GET, "/stores/1/inventory/1/movements/", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    };
+    assert_eq!(last_used().await, 0);
+    use_token().await;
+    assert!(last_used().await > 0, "the first use is recorded");
+
+    // Used 30 s ago: not written again.
+    app.db
+        .run_sql("UPDATE staff_tokens SET last_used_at = now() - interval '30 seconds'")
+        .await;
+    let before = last_used().await;
+    use_token().await;
+    assert_eq!(last_used().await, before);
+
+    // Used two minutes ago: written again.
+    app.db
+        .run_sql("UPDATE staff_tokens SET last_used_at = now() - interval '120 seconds'")
+        .await;
+    let stale = last_used().await;
+    use_token().await;
+    assert!(last_used().await >= stale + 100);
+}
