@@ -145,7 +145,7 @@ fn whole_number(v: f64) -> Option<i64> {
     })
 }
 
-/// An integer from JSON read by [`whole_number`]'s rule: never a type error for being large or
+/// An integer from JSON read by the API's one integer rule (see `whole_number`): never a type error for being large or
 /// for being written with a zero fraction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WireInt(pub i64);
