@@ -82,11 +82,19 @@ async fn status_and_body(response: reqwest::Response) -> (u16, String, Value) {
 
 #[tokio::test]
 async fn postgres_down_gives_503_and_recovery_needs_no_restart() {
-    let proxy = Arc::new(Proxy::start("127.0.0.1:55432".into()).await);
+    // The test cluster's address, whatever port it was given (AFORRO_PG_PORT).
+    let cluster = aforro_adapters::postgres::test_db::cluster_url();
+    let address = cluster
+        .rsplit_once('@')
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map(|(address, _)| address.to_owned())
+        .expect("host:port in DATABASE_URL");
+    let proxy = Arc::new(Proxy::start(address.clone()).await);
     let port = proxy.port;
     let app = TestApp::spawn_with(move |settings| {
         let direct = settings.database.database_url.clone();
-        settings.database.database_url = direct.replace(":55432/", &format!(":{port}/"));
+        settings.database.database_url =
+            direct.replace(&format!("@{address}/"), &format!("@127.0.0.1:{port}/"));
         assert_ne!(
             settings.database.database_url, direct,
             "the proxy must sit in between"
