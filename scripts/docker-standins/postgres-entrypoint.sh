@@ -21,7 +21,7 @@ if [[ ${1:-} == postgres && ! -s $PGDATA/PG_VERSION ]]; then
         --auth-local=trust --auth-host=scram-sha-256 >/dev/null
     echo "listen_addresses = '*'" >>"$PGDATA/postgresql.conf"
     echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
-    if [[ $db != "$user" ]]; then
+    if [[ $db != postgres ]]; then  # initdb made only "postgres" (and the templates)
         # A server on the socket only while creating the database, as the official image does.
         pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
         createdb --username="$user" "$db"
