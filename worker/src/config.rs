@@ -61,6 +61,14 @@ pub struct JobSettings {
     /// Outbox rows published this long ago and still not done are published again.
     #[arg(long, env = "OUTBOX_REPUBLISH_SECONDS", default_value_t = 600)]
     pub outbox_republish_seconds: u64,
+    /// Most jobs a worker takes from the queue at once and runs together (their orders loaded
+    /// in one query, their emails recorded in one statement, acknowledged together).
+    #[arg(long, env = "JOB_BATCH", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub job_batch: u32,
+    /// Most confirmations one worker sends at once over SMTP (a slow mail server does not
+    /// make a batch wait in line). The database pool is widened to this plus 2 if smaller.
+    #[arg(long, env = "JOB_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: u32,
 }
 
 impl JobSettings {
@@ -70,6 +78,12 @@ impl JobSettings {
             from: self.mail_from.clone(),
             to: self.mail_to.clone(),
         }
+    }
+
+    /// Connections the database pool needs: `requested`, or more to serve `--concurrency`
+    /// sends and the relay at once.
+    pub fn pool_size(&self, requested: usize) -> usize {
+        requested.max(self.concurrency as usize + 2)
     }
 
     /// Retries.

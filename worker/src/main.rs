@@ -91,7 +91,7 @@ async fn main() -> anyhow::Result<()> {
     let postgres = Postgres::connect(
         &cli.connections.database_url,
         PoolSettings {
-            max_size: cli.connections.database_pool_size,
+            max_size: cli.jobs.pool_size(cli.connections.database_pool_size),
             ..PoolSettings::default()
         },
     )?;
@@ -148,6 +148,8 @@ async fn main() -> anyhow::Result<()> {
                 consumer: Worker::consumer_name(),
                 claim_idle: Duration::from_secs(cli.jobs.job_claim_idle_seconds),
                 republish_after: Duration::from_secs(cli.jobs.outbox_republish_seconds),
+                batch: cli.jobs.job_batch as usize,
+                concurrency: cli.jobs.concurrency as usize,
             };
             let shutdown = shutdown_signal();
             if with_scheduler {

@@ -147,6 +147,21 @@ impl Outbox for Postgres {
         Ok(())
     }
 
+    async fn mark_all_completed(&self, ids: &[i64]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn().await?;
+        diesel::sql_query(
+            "UPDATE outbox SET completed_at = now() WHERE id = ANY($1) AND completed_at IS NULL",
+        )
+        .bind::<Array<BigInt>, _>(ids)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
     async fn mark_dead(&self, id: i64, error: &str) -> Result<()> {
         let mut conn = self.conn().await?;
         diesel::sql_query(

@@ -233,6 +233,29 @@ impl JobQueue for Redis {
             .map_err(|e| self.error(e))
     }
 
+    async fn ack_all(&self, deliveries: &[Delivery]) -> Result<()> {
+        if deliveries.is_empty() {
+            return Ok(());
+        }
+        // One XACK and one XDEL naming every message, in one MULTI.
+        let ids: Vec<&str> = deliveries.iter().map(|d| d.id.as_str()).collect();
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("XACK")
+            .arg(self.stream_key())
+            .arg(GROUP)
+            .arg(&ids)
+            .ignore()
+            .cmd("XDEL")
+            .arg(self.stream_key())
+            .arg(&ids)
+            .ignore();
+        let mut conn = self.conn().await?;
+        pipe.query_async::<()>(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
     async fn retry_later(&self, delivery: &Delivery, delay: Duration) -> Result<()> {
         let member = format!(
             "{}|{}|{}",
@@ -288,5 +311,15 @@ impl JobQueue for Redis {
             .await
             .map_err(|e| self.error(e))?;
         Ok(usize::try_from(moved).unwrap_or(0))
+    }
+
+    async fn backlog(&self) -> Result<u64> {
+        // Acknowledged messages are deleted (see `settle`): what the stream holds is the backlog.
+        let mut conn = self.conn().await?;
+        redis::cmd("XLEN")
+            .arg(self.stream_key())
+            .query_async(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))
     }
 }

@@ -8,6 +8,9 @@
 //! (a queue that lost them) are published again. Every job is idempotent, so a second delivery
 //! does no harm.
 
+mod batch;
+#[cfg(test)]
+mod batch_tests;
 mod email;
 mod model;
 mod ports;
@@ -16,6 +19,7 @@ mod summary;
 mod tests;
 mod usecases;
 
+pub use batch::{process_batch, BatchOutcome};
 pub use email::{render_order_confirmation, EmailMessage, MailSettings};
 pub use model::{Delivery, Job, OutboxEntry, RetryPolicy};
 pub use ports::{JobQueue, Mailer, Outbox, Sent, SummaryRepository};

@@ -39,6 +39,9 @@ pub trait Outbox: Send + Sync {
     /// Records that a row's job is done.
     async fn mark_completed(&self, id: i64) -> Result<()>;
 
+    /// Records that the jobs of all these rows are done, in one statement.
+    async fn mark_all_completed(&self, ids: &[i64]) -> Result<()>;
+
     /// Records that a row's job was given up on, and why.
     async fn mark_dead(&self, id: i64, error: &str) -> Result<()>;
 }
@@ -60,6 +63,9 @@ pub trait JobQueue: Send + Sync {
     /// Done with a delivery: it will not be delivered again.
     async fn ack(&self, delivery: &Delivery) -> Result<()>;
 
+    /// Done with all these deliveries, in one round trip.
+    async fn ack_all(&self, deliveries: &[Delivery]) -> Result<()>;
+
     /// Acknowledges a failed delivery and delivers the job again after `delay`, counting one
     /// more failed attempt.
     async fn retry_later(&self, delivery: &Delivery, delay: Duration) -> Result<()>;
@@ -69,6 +75,10 @@ pub trait JobQueue: Send + Sync {
 
     /// Moves retries whose delay has passed back into the queue; returns how many.
     async fn promote_due(&self) -> Result<usize>;
+
+    /// Jobs in the queue not yet acknowledged: waiting, or received and being run (retries
+    /// waiting for their delay are not counted). For progress reports.
+    async fn backlog(&self) -> Result<u64>;
 }
 
 /// Whether a message went out now or had been sent before.
@@ -86,6 +96,26 @@ pub enum Sent {
 pub trait Mailer: Send + Sync {
     /// Sends `message` for `order_id` unless one was sent for that order already.
     async fn send_order_confirmation(&self, order_id: OrderId, message: &EmailMessage) -> Result<Sent>;
+
+    /// Sends each message of `messages` (distinct orders) unless one was sent for its order
+    /// already; one result per message, in order, so that one failure fails its job alone.
+    /// This default sends them with [`Mailer::send_order_confirmation`], at most
+    /// `concurrency` at once (a slow mail server does not make them wait in line); a mailer
+    /// that can record a batch in one statement does so instead.
+    async fn send_order_confirmations(
+        &self,
+        messages: &[(OrderId, EmailMessage)],
+        concurrency: usize,
+    ) -> Vec<Result<Sent>> {
+        use futures_util::stream::{self, StreamExt};
+        // The sends are made (not started) first: a closure inside the stream would not be
+        // `Send` for every lifetime, as `async_trait` requires.
+        let sends: Vec<_> = messages
+            .iter()
+            .map(|(order_id, message)| self.send_order_confirmation(*order_id, message))
+            .collect();
+        stream::iter(sends).buffered(concurrency.max(1)).collect().await
+    }
 }
 
 /// Daily inventory summaries.

@@ -164,6 +164,7 @@ impl Deps {
             cache: &self.cache,
             mail: &self.mail,
             low_stock_threshold: 5,
+            concurrency: 4,
         }
     }
 }
