@@ -13,8 +13,8 @@ use aforro_core::orders::OrderRepository;
 use aforro_core::Result;
 use tokio_util::sync::CancellationToken;
 
-/// Outbox rows published per relay round trip.
-const RELAY_BATCH: usize = 100;
+/// Outbox rows claimed in one statement and published in one pipeline.
+const RELAY_BATCH: usize = 500;
 /// How often an idle relay looks at the outbox.
 const RELAY_INTERVAL: Duration = Duration::from_millis(200);
 /// How long a receive waits for a job before the loop looks around again.
@@ -109,13 +109,18 @@ impl Worker {
     /// Moves due retries into the queue, then takes up to [`Worker::batch`] jobs (waiting up
     /// to `wait` for the first) and runs them together; returns how many it took.
     pub async fn work_batch(&self, wait: Duration) -> Result<usize> {
+        Ok(self.work(wait).await?.0)
+    }
+
+    /// [`Worker::work_batch`], also saying what became of the jobs taken.
+    pub async fn work(&self, wait: Duration) -> Result<(usize, BatchOutcome)> {
         self.queue.promote_due().await?;
         let deliveries = self
             .queue
             .receive(&self.consumer, self.batch.max(1), wait)
             .await?;
-        self.run_batch(&deliveries).await?;
-        Ok(deliveries.len())
+        let outcome = self.run_batch(&deliveries).await?;
+        Ok((deliveries.len(), outcome))
     }
 
     /// Takes over and runs jobs other consumers abandoned; returns how many.

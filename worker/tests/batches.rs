@@ -105,3 +105,53 @@ async fn two_workers_share_one_backlog_without_a_duplicate_and_both_work() {
     );
     assert_eq!(xlen(&setup, "jobs").await, 0);
 }
+
+#[tokio::test]
+async fn a_backlog_older_than_the_republish_delay_drains_without_a_repeat() {
+    let setup = Setup::new().await;
+    setup.bulk_orders(1, 3000).await;
+    let mut worker = setup.worker("a");
+    worker.republish_after = Duration::from_millis(200);
+    worker.batch = 100;
+    assert_eq!(worker.relay_pass().await.unwrap(), 3000);
+    // Every row is now "published long ago and not done": but its message is still queued.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (mut republished, mut repeats, mut done) = (0, 0, 0);
+    loop {
+        republished += worker.relay_pass().await.unwrap();
+        let (taken, outcome) = worker.work(Duration::from_millis(50)).await.unwrap();
+        if taken == 0 {
+            break;
+        }
+        repeats += outcome.repeats;
+        done += outcome.done;
+    }
+    assert_eq!((republished, repeats, done), (0, 0, 3000));
+    assert_eq!(setup.count("SELECT sum(publish_count) FROM outbox").await, 3000);
+    assert_eq!(setup.count("SELECT count(*) FROM sent_emails").await, 3000);
+}
+
+#[tokio::test]
+async fn a_job_lost_by_the_queue_is_published_again() {
+    let setup = Setup::new().await;
+    setup.bulk_orders(1, 3).await;
+    let mut worker = setup.worker("a");
+    worker.republish_after = Duration::from_millis(200);
+    assert_eq!(worker.relay_pass().await.unwrap(), 3);
+    // The queue loses its messages (not acknowledged, just gone): e.g. a Redis that restarted
+    // without its data, or a trim.
+    let client = redis::Client::open(setup.redis_url.clone()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("XTRIM")
+        .arg(format!("{}:jobs", setup.db.name))
+        .arg("MAXLEN")
+        .arg(0)
+        .query_async::<i64>(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(worker.relay_pass().await.unwrap(), 0, "not stuck yet");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(worker.relay_pass().await.unwrap(), 3, "stuck: published again");
+    support::drain(&worker).await;
+    assert_eq!(setup.count("SELECT count(*) FROM sent_emails").await, 3);
+}

@@ -14,7 +14,8 @@ use std::time::Duration;
 use aforro_core::jobs::{Delivery, Job, JobQueue, OutboxEntry};
 use aforro_core::{Error, Result};
 use async_trait::async_trait;
-use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
+use chrono::{DateTime, Utc};
+use redis::streams::{StreamAutoClaimReply, StreamId, StreamRangeReply, StreamReadReply};
 
 use super::Redis;
 
@@ -311,6 +312,32 @@ impl JobQueue for Redis {
             .await
             .map_err(|e| self.error(e))?;
         Ok(usize::try_from(moved).unwrap_or(0))
+    }
+
+    async fn oldest_queued(&self) -> Result<Option<DateTime<Utc>>> {
+        // Acknowledged messages are deleted: the first entry is the oldest not yet settled.
+        // Its id is `<Redis time in ms>-<sequence>`.
+        let mut conn = self.conn().await?;
+        let reply: StreamRangeReply = redis::cmd("XRANGE")
+            .arg(self.stream_key())
+            .arg("-")
+            .arg("+")
+            .arg("COUNT")
+            .arg(1)
+            .query_async(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        let Some(first) = reply.ids.first() else {
+            return Ok(None);
+        };
+        let millis = first
+            .id
+            .split('-')
+            .next()
+            .and_then(|ms| ms.parse::<i64>().ok())
+            .and_then(DateTime::from_timestamp_millis)
+            .ok_or_else(|| Error::internal(format!("unexpected stream id {:?}", first.id)))?;
+        Ok(Some(millis))
     }
 
     async fn backlog(&self) -> Result<u64> {

@@ -24,7 +24,7 @@ pub use email::{render_order_confirmation, EmailMessage, MailSettings};
 pub use model::{Delivery, Job, OutboxEntry, RetryPolicy};
 pub use ports::{JobQueue, Mailer, Outbox, Sent, SummaryRepository};
 pub use summary::{summary_for, InventorySummary, DEFAULT_LOW_STOCK_THRESHOLD};
-pub use usecases::{process_delivery, relay_outbox, run_job, JobContext, Processed};
+pub use usecases::{process_delivery, relay_outbox, run_job, JobContext, Processed, QUEUE_CLOCK_MARGIN};
 
 #[cfg(any(test, feature = "mock"))]
 pub use ports::{MockJobQueue, MockMailer, MockOutbox, MockSummaryRepository};

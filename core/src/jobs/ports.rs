@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::email::EmailMessage;
 use super::model::{Delivery, Job, OutboxEntry};
@@ -27,11 +27,16 @@ pub trait Outbox: Send + Sync {
     async fn enqueue(&self, job: &Job) -> Result<bool>;
 
     /// Takes up to `limit` jobs to publish, oldest first, and marks them published now: jobs
-    /// never published, and jobs published more than `republish_after` ago that are neither
-    /// completed nor dead (the queue or a relay may have lost them). Concurrent relays never
-    /// take the same rows.
-    async fn claim_for_publishing(&self, limit: usize, republish_after: Duration)
-        -> Result<Vec<OutboxEntry>>;
+    /// never published, then jobs that are neither completed nor dead and were published more
+    /// than `republish_after` ago and before `queued_since` (when given: what the queue still
+    /// holds was published since then, so older rows are not in it any more — the queue or a
+    /// relay lost them). Concurrent relays never take the same rows.
+    async fn claim_for_publishing(
+        &self,
+        limit: usize,
+        republish_after: Duration,
+        queued_since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<OutboxEntry>>;
 
     /// Undoes a claim whose publishing failed, so the next relay pass takes the rows again.
     async fn release(&self, ids: &[i64]) -> Result<()>;
@@ -75,6 +80,11 @@ pub trait JobQueue: Send + Sync {
 
     /// Moves retries whose delay has passed back into the queue; returns how many.
     async fn promote_due(&self) -> Result<usize>;
+
+    /// When the oldest message the queue still holds (waiting, or received and not yet
+    /// acknowledged) was published, by the queue's clock; `None` when it holds none. Every
+    /// job published before then has left the queue: done, waiting for a retry, dead, or lost.
+    async fn oldest_queued(&self) -> Result<Option<DateTime<Utc>>>;
 
     /// Jobs in the queue not yet acknowledged: waiting, or received and being run (retries
     /// waiting for their delay are not counted). For progress reports.

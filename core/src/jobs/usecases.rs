@@ -10,16 +10,33 @@ use crate::catalogue::invalidate_catalogue;
 use crate::orders::{Order, OrderRepository};
 use crate::{Entity, Error, OrderId, Result};
 
-/// Publishes up to `batch` outbox jobs to the queue; returns how many. When the queue refuses
-/// them, the claim is undone and the error returned: the rows stay in the outbox for the next
-/// pass (nothing is lost while the broker is down).
+/// How much older than the queue's oldest message a publication must be before the relay
+/// takes it for lost: covers the moment between claiming a row and adding its message, and
+/// a clock of the database ahead of the queue's.
+pub const QUEUE_CLOCK_MARGIN: Duration = Duration::from_secs(60);
+
+/// Publishes up to `batch` outbox jobs to the queue, in one claim and one round trip to the
+/// queue; returns how many. When the queue refuses them, the claim is undone and the error
+/// returned: the rows stay in the outbox for the next pass (nothing is lost while the broker
+/// is down).
+///
+/// Only rows whose message has left the queue are published again: a row published more than
+/// `republish_after` ago whose message still waits in the queue (a backlog) or is held by a
+/// consumer (taken over by [`JobQueue::reclaim`] if that consumer died) is merely queued, and
+/// publishing it again would only make the backlog longer.
 pub async fn relay_outbox(
     outbox: &dyn Outbox,
     queue: &dyn JobQueue,
     batch: usize,
     republish_after: Duration,
 ) -> Result<usize> {
-    let entries = outbox.claim_for_publishing(batch, republish_after).await?;
+    let queued_since = queue
+        .oldest_queued()
+        .await?
+        .map(|oldest| oldest - chrono::Duration::from_std(QUEUE_CLOCK_MARGIN).unwrap_or_default());
+    let entries = outbox
+        .claim_for_publishing(batch, republish_after, queued_since)
+        .await?;
     if entries.is_empty() {
         return Ok(0);
     }
