@@ -143,3 +143,18 @@ pub trait SummaryRepository: Send + Sync {
         day: Option<NaiveDate>,
     ) -> Result<Option<InventorySummary>>;
 }
+
+/// What is deleted once it is no longer needed. Sent emails and inventory summaries are
+/// records and are kept.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait Retention: Send + Sync {
+    /// Deletes up to `limit` outbox rows completed more than `older_than` ago, in one short
+    /// statement (never a row waiting, published and not done, or dead); returns how many.
+    async fn delete_completed_jobs(&self, older_than: Duration, limit: usize) -> Result<usize>;
+
+    /// Deletes idempotency keys recorded more than `older_than` ago, up to `limit` of orders'
+    /// and up to `limit` of stock adjustments', one short statement each; returns how many. A request repeating
+    /// an expired key is a new request.
+    async fn expire_idempotency_keys(&self, older_than: Duration, limit: usize) -> Result<usize>;
+}
