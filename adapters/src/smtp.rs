@@ -93,7 +93,7 @@ impl Mailer for SmtpMailer {
                     .await
                     .map_err(db_error)?;
                 if sent == Sent::Now {
-                    tracing::info!(order_id = order_id.get(), to = %message.to, "confirmation sent by SMTP");
+                    tracing::debug!(order_id = order_id.get(), to = %message.to, "confirmation sent by SMTP");
                 }
                 Ok(sent)
             }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use aforro_core::jobs::{MailSettings, RetryPolicy, DEFAULT_LOW_STOCK_THRESHOLD};
+use aforro_core::jobs::{MailSettings, RetentionPolicy, RetryPolicy, DEFAULT_LOW_STOCK_THRESHOLD};
 use clap::Args;
 
 /// Where the data and the broker live.
@@ -61,6 +61,14 @@ pub struct JobSettings {
     /// Outbox rows published this long ago and still not done are published again.
     #[arg(long, env = "OUTBOX_REPUBLISH_SECONDS", default_value_t = 600)]
     pub outbox_republish_seconds: u64,
+    /// Most jobs a worker takes from the queue at once and runs together (their orders loaded
+    /// in one query, their emails recorded in one statement, acknowledged together).
+    #[arg(long, env = "JOB_BATCH", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub job_batch: u32,
+    /// Most confirmations one worker sends at once over SMTP (a slow mail server does not
+    /// make a batch wait in line). The database pool is widened to this plus 2 if smaller.
+    #[arg(long, env = "JOB_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: u32,
 }
 
 impl JobSettings {
@@ -72,12 +80,80 @@ impl JobSettings {
         }
     }
 
+    /// Connections the database pool needs: `requested`, or more to serve `--concurrency`
+    /// sends and the relay at once.
+    pub fn pool_size(&self, requested: usize) -> usize {
+        requested.max(self.concurrency as usize + 2)
+    }
+
     /// Retries.
     pub fn retry_policy(&self) -> RetryPolicy {
         RetryPolicy {
             max_attempts: self.job_max_attempts,
             base_delay: Duration::from_millis(self.job_retry_base_ms),
             max_delay: Duration::from_secs(300),
+        }
+    }
+}
+
+/// What the scheduler deletes, and when.
+#[derive(Debug, Clone, Args)]
+pub struct RetentionSettings {
+    /// Completed outbox rows are deleted once completed this long ago (`90s`, `30m`, `12h`,
+    /// `7d`). Waiting, unfinished and dead rows are never deleted; sent emails and summaries
+    /// are records and are kept.
+    #[arg(long, env = "OUTBOX_RETENTION", default_value = "7d", value_parser = parse_duration)]
+    pub outbox_retention: Duration,
+    /// Idempotency keys (of orders and of stock adjustments) expire this long after their
+    /// first use: a request repeating one after that is a new order or adjustment.
+    #[arg(long, env = "IDEMPOTENCY_KEY_TTL", default_value = "24h", value_parser = parse_duration)]
+    pub idempotency_key_ttl: Duration,
+}
+
+impl RetentionSettings {
+    /// The policy, deleting 1,000 rows per statement.
+    pub fn policy(&self) -> RetentionPolicy {
+        RetentionPolicy {
+            completed_jobs: self.outbox_retention,
+            idempotency_keys: self.idempotency_key_ttl,
+            ..RetentionPolicy::default()
+        }
+    }
+}
+
+/// A whole number and a unit: `s`, `m`, `h` or `d` (`90s`, `30m`, `12h`, `7d`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a whole number and a unit (s, m, h, d), e.g. 7d"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{text:?}: the unit must be s, m, h or d, e.g. 7d")),
+    };
+    number
+        .checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{text:?}: too long"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_a_number_and_a_unit() {
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        for bad in ["", "7", "d", "7w", "-1d", "1.5h", "99999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
 }

@@ -9,7 +9,7 @@ use aforro_adapters::postgres::{PoolSettings, Postgres, RecordingMailer};
 use aforro_adapters::redis::Redis;
 use aforro_adapters::smtp::SmtpMailer;
 use aforro_core::jobs::{Mailer, SummaryRepository};
-use aforro_worker::config::{Connections, JobSettings};
+use aforro_worker::config::{Connections, JobSettings, RetentionSettings};
 use aforro_worker::runner::Worker;
 use aforro_worker::schedule::{Scheduler, SummarySchedule, DEFAULT_SUMMARY_SCHEDULE};
 use anyhow::Context;
@@ -30,6 +30,8 @@ struct Cli {
     connections: Connections,
     #[command(flatten)]
     jobs: JobSettings,
+    #[command(flatten)]
+    retention: RetentionSettings,
     /// When the scheduler enqueues the daily summary: cron (minute hour day month weekday), UTC.
     #[arg(long, env = "SUMMARY_SCHEDULE", default_value = DEFAULT_SUMMARY_SCHEDULE, global = true)]
     summary_schedule: String,
@@ -39,11 +41,12 @@ struct Cli {
 enum Command {
     /// Relay the outbox and run jobs until SIGTERM/SIGINT (the default).
     Run {
-        /// Also run the scheduler in this process.
+        /// Also run the scheduler (summaries and retention) in this process.
         #[arg(long)]
         schedule: bool,
     },
-    /// Only the scheduler: enqueue the daily summary on `SUMMARY_SCHEDULE` (the Celery beat role).
+    /// Only the scheduler: enqueue the daily summary on `SUMMARY_SCHEDULE` (the Celery beat
+    /// role), and delete completed jobs and expired idempotency keys every minute.
     Schedule,
     /// Compute every store's summary of one day now, print it, and exit.
     RunSummary {
@@ -91,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
     let postgres = Postgres::connect(
         &cli.connections.database_url,
         PoolSettings {
-            max_size: cli.connections.database_pool_size,
+            max_size: cli.jobs.pool_size(cli.connections.database_pool_size),
             ..PoolSettings::default()
         },
     )?;
@@ -122,8 +125,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Schedule => {
             let scheduler = Scheduler {
-                outbox: Arc::new(postgres),
+                outbox: Arc::new(postgres.clone()),
                 schedule,
+                retention: Arc::new(postgres),
+                retention_policy: cli.retention.policy(),
             };
             scheduler.run(shutdown_signal()).await;
         }
@@ -148,12 +153,16 @@ async fn main() -> anyhow::Result<()> {
                 consumer: Worker::consumer_name(),
                 claim_idle: Duration::from_secs(cli.jobs.job_claim_idle_seconds),
                 republish_after: Duration::from_secs(cli.jobs.outbox_republish_seconds),
+                batch: cli.jobs.job_batch as usize,
+                concurrency: cli.jobs.concurrency as usize,
             };
             let shutdown = shutdown_signal();
             if with_scheduler {
                 let scheduler = Scheduler {
-                    outbox: Arc::new(postgres),
+                    outbox: Arc::new(postgres.clone()),
                     schedule,
+                    retention: Arc::new(postgres),
+                    retention_policy: cli.retention.policy(),
                 };
                 tokio::join!(worker.run(shutdown.clone()), scheduler.run(shutdown));
             } else {

@@ -1,12 +1,19 @@
-//! The scheduler (the role of Celery beat): enqueues the daily inventory summary.
+//! The scheduler (the role of Celery beat): enqueues the daily inventory summary, and deletes
+//! completed jobs and expired idempotency keys.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use aforro_core::jobs::{Job, Outbox};
+use aforro_core::jobs::{prune_once, Job, Outbox, Pruned, Retention, RetentionPolicy};
 use aforro_core::Result;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use croner::Cron;
 use tokio_util::sync::CancellationToken;
+
+/// How often the scheduler looks for what retention deletes.
+const RETENTION_INTERVAL: Duration = Duration::from_secs(60);
+/// Pause between two batches of deletes, so that the deletes never hold the table for long.
+const RETENTION_PAUSE: Duration = Duration::from_millis(100);
 
 /// Default: five past midnight UTC, every day.
 pub const DEFAULT_SUMMARY_SCHEDULE: &str = "5 0 * * *";
@@ -38,12 +45,17 @@ pub fn day_summarised(fired_at: DateTime<Utc>) -> NaiveDate {
     today.checked_sub_days(Days::new(1)).unwrap_or(today)
 }
 
-/// Enqueues summaries on a schedule. Several schedulers may run: the outbox keeps one job per day.
+/// Enqueues summaries on a schedule and applies retention. Several schedulers may run: the
+/// outbox keeps one job per day, and deletes skip the rows another is deleting.
 pub struct Scheduler {
     /// Where jobs are written.
     pub outbox: Arc<dyn Outbox>,
     /// When.
     pub schedule: SummarySchedule,
+    /// Where completed jobs and expired keys are deleted.
+    pub retention: Arc<dyn Retention>,
+    /// How long they are kept.
+    pub retention_policy: RetentionPolicy,
 }
 
 impl Scheduler {
@@ -52,12 +64,59 @@ impl Scheduler {
         self.outbox.enqueue(&Job::InventorySummary { day }).await
     }
 
-    /// Sleeps until each firing and enqueues its day, until `shutdown`.
+    /// Deletes what retention allows, a batch at a time with a pause between batches, until
+    /// less than a batch is left (or `shutdown`); returns the totals.
+    pub async fn prune(&self, shutdown: &CancellationToken) -> aforro_core::Result<Pruned> {
+        let mut total = Pruned::default();
+        while !shutdown.is_cancelled() {
+            let round = prune_once(self.retention.as_ref(), &self.retention_policy).await?;
+            total.completed_jobs += round.completed_jobs;
+            total.idempotency_keys += round.idempotency_keys;
+            if !round.more_may_wait(&self.retention_policy) {
+                break;
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => {}
+                () = tokio::time::sleep(RETENTION_PAUSE) => {}
+            }
+        }
+        Ok(total)
+    }
+
+    /// Enqueues the summary on its schedule and applies retention every minute, until
+    /// `shutdown`.
     pub async fn run(&self, shutdown: CancellationToken) {
         tracing::info!("scheduler started");
+        tokio::join!(self.summaries(&shutdown), self.retention_loop(&shutdown));
+        tracing::info!("scheduler stopped");
+    }
+
+    async fn retention_loop(&self, shutdown: &CancellationToken) {
+        while !shutdown.is_cancelled() {
+            match self.prune(shutdown).await {
+                Ok(Pruned {
+                    completed_jobs: 0,
+                    idempotency_keys: 0,
+                }) => {}
+                Ok(pruned) => tracing::info!(
+                    completed_jobs = pruned.completed_jobs,
+                    idempotency_keys = pruned.idempotency_keys,
+                    "retention: deleted completed jobs and expired idempotency keys"
+                ),
+                Err(error) => tracing::warn!(%error, "retention failed; trying again later"),
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => {}
+                () = tokio::time::sleep(RETENTION_INTERVAL) => {}
+            }
+        }
+    }
+
+    /// Sleeps until each firing and enqueues its day, until `shutdown`.
+    async fn summaries(&self, shutdown: &CancellationToken) {
         while !shutdown.is_cancelled() {
             let Some(next) = self.schedule.next_after(Utc::now()) else {
-                tracing::error!("the schedule never fires again; scheduler stops");
+                tracing::error!("the summary schedule never fires again; no more summaries");
                 return;
             };
             let wait = (next - Utc::now()).to_std().unwrap_or_default();
@@ -78,11 +137,10 @@ impl Scheduler {
                 }
                 tokio::select! {
                     () = shutdown.cancelled() => return,
-                    () = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+                    () = tokio::time::sleep(Duration::from_secs(5)) => {}
                 }
             }
         }
-        tracing::info!("scheduler stopped");
     }
 }
 

@@ -227,6 +227,8 @@ async fn a_summary_counts_the_days_orders_and_the_stock() {
     let scheduler = aforro_worker::schedule::Scheduler {
         outbox: Arc::new(setup.postgres.clone()),
         schedule: aforro_worker::schedule::SummarySchedule::parse("5 0 * * *").unwrap(),
+        retention: Arc::new(setup.postgres.clone()),
+        retention_policy: Default::default(),
     };
     let next_day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     assert!(scheduler.enqueue_summary(next_day).await.unwrap());

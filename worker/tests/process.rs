@@ -131,3 +131,53 @@ async fn a_worker_killed_mid_job_leaves_it_to_another_which_sends_once() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_worker_killed_mid_batch_leaves_it_to_another_which_sends_each_once() {
+    let db = seeded_db().await;
+    db.run_sql(
+        "INSERT INTO orders (id, store_id, status) SELECT g, 1, 'CONFIRMED' FROM generate_series(2, 50) g;
+         INSERT INTO order_items (order_id, product_id, quantity_requested, quantity_available)
+           SELECT g, 1, 1, 100 FROM generate_series(2, 50) g;
+         INSERT INTO outbox (kind, order_id) SELECT 'order_confirmation', g FROM generate_series(2, 50) g",
+    )
+    .await;
+    // The batch's one INSERT into sent_emails blocks: the worker is caught mid-batch, its 50
+    // messages received and not acknowledged.
+    let mut blocker = db.conn().await.unwrap();
+    execute(&mut blocker, "BEGIN").await;
+    execute(&mut blocker, "LOCK TABLE sent_emails IN EXCLUSIVE MODE").await;
+    let mut doomed = spawn_worker(&db, 1);
+    let waiting = wait_for(
+        &db,
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO sent_emails%'",
+        1,
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(waiting, 1, "the worker should be blocked inside the batch");
+    doomed.kill().unwrap();
+    doomed.wait().unwrap();
+    execute(&mut blocker, "ROLLBACK").await;
+
+    let mut survivor = spawn_worker(&db, 1);
+    let sent = wait_for(
+        &db,
+        "SELECT count(*) AS n FROM sent_emails",
+        50,
+        Duration::from_secs(30),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let again = db
+        .scalar("SELECT count(DISTINCT order_id) + count(*) AS n FROM sent_emails")
+        .await;
+    survivor.kill().unwrap();
+    survivor.wait().unwrap();
+    assert_eq!((sent, again), (50, 100), "each of the 50 emails exactly once");
+    assert_eq!(
+        db.scalar("SELECT count(*) AS n FROM outbox WHERE completed_at IS NOT NULL")
+            .await,
+        50
+    );
+}

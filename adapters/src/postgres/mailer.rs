@@ -2,10 +2,13 @@
 //! UNIQUE order id makes a repeated job a no-op) and logs it. No message leaves the machine;
 //! `SMTP_URL` selects the SMTP mailer instead (see `crate::smtp`).
 
+use std::collections::HashSet;
+
 use aforro_core::jobs::{EmailMessage, Mailer, Sent};
 use aforro_core::{OrderId, Result};
 use async_trait::async_trait;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{Array, BigInt, Text};
+use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::error::db_error;
@@ -48,21 +51,94 @@ pub(crate) async fn record_sent(
     Ok(inserted == 1)
 }
 
+/// Inserts the `sent_emails` rows of orders that have none, in one statement; returns the
+/// orders inserted now.
+async fn record_all_sent(
+    conn: &mut AsyncPgConnection,
+    messages: &[(OrderId, EmailMessage)],
+    transport: &str,
+) -> Result<HashSet<i64>> {
+    let column = |f: fn(&EmailMessage) -> &str| -> Vec<&str> { messages.iter().map(|(_, m)| f(m)).collect() };
+    let order_ids: Vec<i64> = messages.iter().map(|(id, _)| id.get()).collect();
+    let inserted: Vec<InsertedRow> = diesel::sql_query(
+        "INSERT INTO sent_emails (order_id, sender, recipient, subject, body, transport)
+         SELECT order_id, sender, recipient, subject, body, $6
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])
+              AS m(order_id, sender, recipient, subject, body)
+         ON CONFLICT (order_id) DO NOTHING
+         RETURNING order_id",
+    )
+    .bind::<Array<BigInt>, _>(&order_ids)
+    .bind::<Array<Text>, _>(column(|m| &m.from))
+    .bind::<Array<Text>, _>(column(|m| &m.to))
+    .bind::<Array<Text>, _>(column(|m| &m.subject))
+    .bind::<Array<Text>, _>(column(|m| &m.body))
+    .bind::<Text, _>(transport)
+    .load(conn)
+    .await
+    .map_err(db_error)?;
+    Ok(inserted.into_iter().map(|r| r.order_id).collect())
+}
+
+#[derive(QueryableByName)]
+struct InsertedRow {
+    #[diesel(sql_type = BigInt)]
+    order_id: i64,
+}
+
 #[async_trait]
 impl Mailer for RecordingMailer {
+    /// One statement for the batch. If it fails, each message is recorded alone, so that one
+    /// that cannot be fails its own job only.
+    async fn send_order_confirmations(
+        &self,
+        messages: &[(OrderId, EmailMessage)],
+        _concurrency: usize,
+    ) -> Vec<Result<Sent>> {
+        let recorded = match self.postgres.conn().await {
+            Ok(mut conn) => record_all_sent(&mut conn, messages, "log").await,
+            Err(error) => Err(error),
+        };
+        match recorded {
+            Ok(inserted) => messages
+                .iter()
+                .map(|(order_id, message)| {
+                    if inserted.contains(&order_id.get()) {
+                        log_recorded(*order_id, message);
+                        Ok(Sent::Now)
+                    } else {
+                        Ok(Sent::Before)
+                    }
+                })
+                .collect(),
+            Err(error) => {
+                tracing::warn!(%error, messages = messages.len(), "recording a batch of confirmations failed; recording them one by one");
+                let mut results = Vec::with_capacity(messages.len());
+                for (order_id, message) in messages {
+                    results.push(self.send_order_confirmation(*order_id, message).await);
+                }
+                results
+            }
+        }
+    }
+
     async fn send_order_confirmation(&self, order_id: OrderId, message: &EmailMessage) -> Result<Sent> {
         let mut conn = self.postgres.conn().await?;
         if record_sent(&mut conn, order_id, message, "log").await? {
-            tracing::info!(
-                order_id = order_id.get(),
-                to = %message.to,
-                subject = %message.subject,
-                body = %message.body,
-                "confirmation email (recorded in sent_emails, not sent: SMTP_URL is not set)"
-            );
+            log_recorded(order_id, message);
             Ok(Sent::Now)
         } else {
             Ok(Sent::Before)
         }
     }
+}
+
+fn log_recorded(order_id: OrderId, message: &EmailMessage) {
+    tracing::debug!(
+        order_id = order_id.get(),
+        to = %message.to,
+        subject = %message.subject,
+        body = %message.body,
+        "confirmation email (recorded in sent_emails, not sent: SMTP_URL is not set)"
+    );
 }

@@ -14,6 +14,7 @@ mod orders;
 mod outbox;
 mod pool;
 mod prepared;
+mod retention;
 mod rows;
 pub mod schema;
 mod search;

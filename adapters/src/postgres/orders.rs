@@ -8,7 +8,7 @@ use aforro_core::{Error, OrderId, Page, PageRequest, ProductId, Result, StoreId}
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
 use super::error::db_error;
@@ -29,30 +29,40 @@ impl OrderRepository for Postgres {
 
     /// One query: the order joined with its lines and their products.
     async fn get_order(&self, order_id: OrderId) -> Result<Option<Order>> {
+        Ok(self.get_orders(&[order_id]).await?.pop())
+    }
+
+    /// One query for all of them: the orders joined with their lines and their products.
+    async fn get_orders(&self, ids: &[OrderId]) -> Result<Vec<Order>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let raw: Vec<i64> = ids.iter().map(|id| id.get()).collect();
         let rows: Vec<OrderLineRow> = diesel::sql_query(
             "SELECT o.id, o.store_id, o.status, o.created_at,
                     oi.product_id, p.title, oi.quantity_requested, oi.quantity_available
              FROM orders o
              JOIN order_items oi ON oi.order_id = o.id
              JOIN products p ON p.id = oi.product_id
-             WHERE o.id = $1
-             ORDER BY oi.id",
+             WHERE o.id = ANY($1)
+             ORDER BY o.id, oi.id",
         )
-        .bind::<BigInt, _>(order_id.get())
+        .bind::<Array<BigInt>, _>(&raw)
         .load(&mut *self.conn().await?)
         .await
         .map_err(db_error)?;
-        let Some(first) = <[OrderLineRow]>::first(&rows) else {
-            return Ok(None);
-        };
-        let order = Order {
-            id: id(first.id, OrderId::new)?,
-            store_id: id(first.store_id, StoreId::new)?,
-            status: status(&first.status)?,
-            created_at: first.created_at,
-            lines: rows.iter().map(OrderLineRow::line).collect::<Result<_>>()?,
-        };
-        Ok(Some(order))
+        rows.chunk_by(|a, b| a.id == b.id)
+            .map(|lines| {
+                let first = &lines[0];
+                Ok(Order {
+                    id: id(first.id, OrderId::new)?,
+                    store_id: id(first.store_id, StoreId::new)?,
+                    status: status(&first.status)?,
+                    created_at: first.created_at,
+                    lines: lines.iter().map(OrderLineRow::line).collect::<Result<_>>()?,
+                })
+            })
+            .collect()
     }
 
     /// Two queries: the count, and the page with each order's totals aggregated in SQL.

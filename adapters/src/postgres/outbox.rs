@@ -5,8 +5,8 @@ use std::time::Duration;
 use aforro_core::jobs::{Job, Outbox, OutboxEntry};
 use aforro_core::{OrderId, Result, StoreId};
 use async_trait::async_trait;
-use chrono::NaiveDate;
-use diesel::sql_types::{Array, BigInt, Date, Nullable, Text};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::sql_types::{Array, BigInt, Date, Nullable, Text, Timestamptz};
 use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 
@@ -95,25 +95,39 @@ impl Outbox for Postgres {
         &self,
         limit: usize,
         republish_after: Duration,
+        queued_since: Option<DateTime<Utc>>,
     ) -> Result<Vec<OutboxEntry>> {
         let mut conn = self.conn().await?;
-        // SKIP LOCKED: a concurrent relay takes other rows instead of waiting for these; the
-        // UPDATE makes them ineligible until republish_after has passed.
+        // Two range scans of the relay's partial index (migration 6), each stopping at its
+        // limit: rows never published, then rows published before the cutoff (`least` ignores
+        // a NULL `queued_since`). Rows merely queued are never read, however long the
+        // backlog. SKIP LOCKED: a concurrent relay takes other rows instead of waiting for
+        // these; the UPDATE makes them ineligible until the cutoff passes them again.
         let rows: Vec<OutboxRow> = diesel::sql_query(
-            "UPDATE outbox o SET published_at = now(), publish_count = o.publish_count + 1
-             FROM (
+            "WITH fresh AS (
                  SELECT id FROM outbox
-                 WHERE completed_at IS NULL AND dead_at IS NULL
-                   AND (published_at IS NULL OR published_at < now() - make_interval(secs => $2))
+                 WHERE completed_at IS NULL AND dead_at IS NULL AND published_at IS NULL
                  ORDER BY published_at NULLS FIRST, id
                  LIMIT $1
                  FOR UPDATE SKIP LOCKED
-             ) claimed
+             ), stuck AS (
+                 SELECT id FROM outbox
+                 WHERE completed_at IS NULL AND dead_at IS NULL
+                   AND published_at < least(now() - make_interval(secs => $2), $3)
+                 ORDER BY published_at NULLS FIRST, id
+                 LIMIT $1
+                 FOR UPDATE SKIP LOCKED
+             ), claimed AS (
+                 (SELECT id FROM fresh) UNION ALL (SELECT id FROM stuck) LIMIT $1
+             )
+             UPDATE outbox o SET published_at = now(), publish_count = o.publish_count + 1
+             FROM claimed
              WHERE o.id = claimed.id
              RETURNING o.id, o.kind, o.order_id, o.day, o.store_id",
         )
         .bind::<BigInt, _>(i64::try_from(limit).unwrap_or(i64::MAX))
         .bind::<diesel::sql_types::Double, _>(republish_after.as_secs_f64())
+        .bind::<Nullable<Timestamptz>, _>(queued_since)
         .load(&mut *conn)
         .await
         .map_err(db_error)?;
@@ -144,6 +158,21 @@ impl Outbox for Postgres {
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn mark_all_completed(&self, ids: &[i64]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn().await?;
+        diesel::sql_query(
+            "UPDATE outbox SET completed_at = now() WHERE id = ANY($1) AND completed_at IS NULL",
+        )
+        .bind::<Array<BigInt>, _>(ids)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
         Ok(())
     }
 

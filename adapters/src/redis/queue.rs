@@ -14,7 +14,8 @@ use std::time::Duration;
 use aforro_core::jobs::{Delivery, Job, JobQueue, OutboxEntry};
 use aforro_core::{Error, Result};
 use async_trait::async_trait;
-use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
+use chrono::{DateTime, Utc};
+use redis::streams::{StreamAutoClaimReply, StreamId, StreamRangeReply, StreamReadReply};
 
 use super::Redis;
 
@@ -233,6 +234,29 @@ impl JobQueue for Redis {
             .map_err(|e| self.error(e))
     }
 
+    async fn ack_all(&self, deliveries: &[Delivery]) -> Result<()> {
+        if deliveries.is_empty() {
+            return Ok(());
+        }
+        // One XACK and one XDEL naming every message, in one MULTI.
+        let ids: Vec<&str> = deliveries.iter().map(|d| d.id.as_str()).collect();
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("XACK")
+            .arg(self.stream_key())
+            .arg(GROUP)
+            .arg(&ids)
+            .ignore()
+            .cmd("XDEL")
+            .arg(self.stream_key())
+            .arg(&ids)
+            .ignore();
+        let mut conn = self.conn().await?;
+        pipe.query_async::<()>(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
     async fn retry_later(&self, delivery: &Delivery, delay: Duration) -> Result<()> {
         let member = format!(
             "{}|{}|{}",
@@ -288,5 +312,41 @@ impl JobQueue for Redis {
             .await
             .map_err(|e| self.error(e))?;
         Ok(usize::try_from(moved).unwrap_or(0))
+    }
+
+    async fn oldest_queued(&self) -> Result<Option<DateTime<Utc>>> {
+        // Acknowledged messages are deleted: the first entry is the oldest not yet settled.
+        // Its id is `<Redis time in ms>-<sequence>`.
+        let mut conn = self.conn().await?;
+        let reply: StreamRangeReply = redis::cmd("XRANGE")
+            .arg(self.stream_key())
+            .arg("-")
+            .arg("+")
+            .arg("COUNT")
+            .arg(1)
+            .query_async(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        let Some(first) = reply.ids.first() else {
+            return Ok(None);
+        };
+        let millis = first
+            .id
+            .split('-')
+            .next()
+            .and_then(|ms| ms.parse::<i64>().ok())
+            .and_then(DateTime::from_timestamp_millis)
+            .ok_or_else(|| Error::internal(format!("unexpected stream id {:?}", first.id)))?;
+        Ok(Some(millis))
+    }
+
+    async fn backlog(&self) -> Result<u64> {
+        // Acknowledged messages are deleted (see `settle`): what the stream holds is the backlog.
+        let mut conn = self.conn().await?;
+        redis::cmd("XLEN")
+            .arg(self.stream_key())
+            .query_async(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))
     }
 }

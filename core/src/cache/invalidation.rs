@@ -106,7 +106,7 @@ async fn hand_over_to_worker(outbox: &dyn Outbox, store_id: StoreId, change: &st
 /// returned, so the job is retried.
 pub async fn invalidate_store_stock(cache: &dyn Cache, store_id: StoreId) -> Result<()> {
     cache.bump(&stock_scopes(store_id)).await?;
-    tracing::info!(
+    tracing::debug!(
         store_id = store_id.get(),
         "cache invalidated for a store whose server could not"
     );

@@ -6,21 +6,28 @@
 //! runs it, marks the outbox row completed and acknowledges it. Failures are retried with
 //! backoff and dead-lettered after a few attempts; rows published long ago and never completed
 //! (a queue that lost them) are published again. Every job is idempotent, so a second delivery
-//! does no harm.
+//! does no harm. Workers take jobs in batches ([`process_batch`]); the scheduler deletes
+//! completed rows and expired idempotency keys ([`prune_once`]).
 
+mod batch;
+#[cfg(test)]
+mod batch_tests;
 mod email;
 mod model;
 mod ports;
+mod retention;
 mod summary;
 #[cfg(test)]
 mod tests;
 mod usecases;
 
+pub use batch::{process_batch, BatchOutcome};
 pub use email::{render_order_confirmation, EmailMessage, MailSettings};
 pub use model::{Delivery, Job, OutboxEntry, RetryPolicy};
-pub use ports::{JobQueue, Mailer, Outbox, Sent, SummaryRepository};
+pub use ports::{JobQueue, Mailer, Outbox, Retention, Sent, SummaryRepository};
+pub use retention::{prune_once, Pruned, RetentionPolicy};
 pub use summary::{summary_for, InventorySummary, DEFAULT_LOW_STOCK_THRESHOLD};
-pub use usecases::{process_delivery, relay_outbox, run_job, JobContext, Processed};
+pub use usecases::{process_delivery, relay_outbox, run_job, JobContext, Processed, QUEUE_CLOCK_MARGIN};
 
 #[cfg(any(test, feature = "mock"))]
-pub use ports::{MockJobQueue, MockMailer, MockOutbox, MockSummaryRepository};
+pub use ports::{MockJobQueue, MockMailer, MockOutbox, MockRetention, MockSummaryRepository};

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::email::EmailMessage;
 use super::model::{Delivery, Job, OutboxEntry};
@@ -27,17 +27,25 @@ pub trait Outbox: Send + Sync {
     async fn enqueue(&self, job: &Job) -> Result<bool>;
 
     /// Takes up to `limit` jobs to publish, oldest first, and marks them published now: jobs
-    /// never published, and jobs published more than `republish_after` ago that are neither
-    /// completed nor dead (the queue or a relay may have lost them). Concurrent relays never
-    /// take the same rows.
-    async fn claim_for_publishing(&self, limit: usize, republish_after: Duration)
-        -> Result<Vec<OutboxEntry>>;
+    /// never published, then jobs that are neither completed nor dead and were published more
+    /// than `republish_after` ago and before `queued_since` (when given: what the queue still
+    /// holds was published since then, so older rows are not in it any more — the queue or a
+    /// relay lost them). Concurrent relays never take the same rows.
+    async fn claim_for_publishing(
+        &self,
+        limit: usize,
+        republish_after: Duration,
+        queued_since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<OutboxEntry>>;
 
     /// Undoes a claim whose publishing failed, so the next relay pass takes the rows again.
     async fn release(&self, ids: &[i64]) -> Result<()>;
 
     /// Records that a row's job is done.
     async fn mark_completed(&self, id: i64) -> Result<()>;
+
+    /// Records that the jobs of all these rows are done, in one statement.
+    async fn mark_all_completed(&self, ids: &[i64]) -> Result<()>;
 
     /// Records that a row's job was given up on, and why.
     async fn mark_dead(&self, id: i64, error: &str) -> Result<()>;
@@ -60,6 +68,9 @@ pub trait JobQueue: Send + Sync {
     /// Done with a delivery: it will not be delivered again.
     async fn ack(&self, delivery: &Delivery) -> Result<()>;
 
+    /// Done with all these deliveries, in one round trip.
+    async fn ack_all(&self, deliveries: &[Delivery]) -> Result<()>;
+
     /// Acknowledges a failed delivery and delivers the job again after `delay`, counting one
     /// more failed attempt.
     async fn retry_later(&self, delivery: &Delivery, delay: Duration) -> Result<()>;
@@ -69,6 +80,15 @@ pub trait JobQueue: Send + Sync {
 
     /// Moves retries whose delay has passed back into the queue; returns how many.
     async fn promote_due(&self) -> Result<usize>;
+
+    /// When the oldest message the queue still holds (waiting, or received and not yet
+    /// acknowledged) was published, by the queue's clock; `None` when it holds none. Every
+    /// job published before then has left the queue: done, waiting for a retry, dead, or lost.
+    async fn oldest_queued(&self) -> Result<Option<DateTime<Utc>>>;
+
+    /// Jobs in the queue not yet acknowledged: waiting, or received and being run (retries
+    /// waiting for their delay are not counted). For progress reports.
+    async fn backlog(&self) -> Result<u64>;
 }
 
 /// Whether a message went out now or had been sent before.
@@ -86,6 +106,26 @@ pub enum Sent {
 pub trait Mailer: Send + Sync {
     /// Sends `message` for `order_id` unless one was sent for that order already.
     async fn send_order_confirmation(&self, order_id: OrderId, message: &EmailMessage) -> Result<Sent>;
+
+    /// Sends each message of `messages` (distinct orders) unless one was sent for its order
+    /// already; one result per message, in order, so that one failure fails its job alone.
+    /// This default sends them with [`Mailer::send_order_confirmation`], at most
+    /// `concurrency` at once (a slow mail server does not make them wait in line); a mailer
+    /// that can record a batch in one statement does so instead.
+    async fn send_order_confirmations(
+        &self,
+        messages: &[(OrderId, EmailMessage)],
+        concurrency: usize,
+    ) -> Vec<Result<Sent>> {
+        use futures_util::stream::{self, StreamExt};
+        // The sends are made (not started) first: a closure inside the stream would not be
+        // `Send` for every lifetime, as `async_trait` requires.
+        let sends: Vec<_> = messages
+            .iter()
+            .map(|(order_id, message)| self.send_order_confirmation(*order_id, message))
+            .collect();
+        stream::iter(sends).buffered(concurrency.max(1)).collect().await
+    }
 }
 
 /// Daily inventory summaries.
@@ -102,4 +142,19 @@ pub trait SummaryRepository: Send + Sync {
         store_id: StoreId,
         day: Option<NaiveDate>,
     ) -> Result<Option<InventorySummary>>;
+}
+
+/// What is deleted once it is no longer needed. Sent emails and inventory summaries are
+/// records and are kept.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait Retention: Send + Sync {
+    /// Deletes up to `limit` outbox rows completed more than `older_than` ago, in one short
+    /// statement (never a row waiting, published and not done, or dead); returns how many.
+    async fn delete_completed_jobs(&self, older_than: Duration, limit: usize) -> Result<usize>;
+
+    /// Deletes idempotency keys recorded more than `older_than` ago, up to `limit` of orders'
+    /// and up to `limit` of stock adjustments', one short statement each; returns how many. A request repeating
+    /// an expired key is a new request.
+    async fn expire_idempotency_keys(&self, older_than: Duration, limit: usize) -> Result<usize>;
 }

@@ -97,13 +97,14 @@ async fn the_relay_releases_its_claim_when_the_queue_is_down() {
     let mut outbox = MockOutbox::new();
     outbox
         .expect_claim_for_publishing()
-        .return_once(move |_, _| Ok(entries));
+        .return_once(move |_, _, _| Ok(entries));
     outbox
         .expect_release()
         .withf(|ids| ids == [7])
         .times(1)
         .returning(|_| Ok(()));
     let mut queue = MockJobQueue::new();
+    queue.expect_oldest_queued().returning(|| Ok(None));
     queue
         .expect_publish()
         .return_once(|_| Err(Error::Unavailable("redis down".into())));
@@ -112,9 +113,33 @@ async fn the_relay_releases_its_claim_when_the_queue_is_down() {
 }
 
 #[tokio::test]
+async fn the_relay_republishes_only_what_is_older_than_the_queues_oldest_message() {
+    let oldest = Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap();
+    let mut queue = MockJobQueue::new();
+    queue.expect_oldest_queued().returning(move || Ok(Some(oldest)));
+    queue.expect_publish().never();
+    let mut outbox = MockOutbox::new();
+    outbox
+        .expect_claim_for_publishing()
+        .withf(move |limit, after, since| {
+            *limit == 100
+                && *after == Duration::from_secs(600)
+                && *since == Some(oldest - chrono::Duration::seconds(60))
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(vec![]));
+    assert_eq!(
+        relay_outbox(&outbox, &queue, 100, Duration::from_secs(600))
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
 async fn the_relay_publishes_what_it_claims() {
     let mut outbox = MockOutbox::new();
-    outbox.expect_claim_for_publishing().return_once(|_, _| {
+    outbox.expect_claim_for_publishing().return_once(|_, _, _| {
         Ok(vec![OutboxEntry {
             id: 7,
             job: delivery(0).job,
@@ -122,6 +147,7 @@ async fn the_relay_publishes_what_it_claims() {
     });
     outbox.expect_release().never();
     let mut queue = MockJobQueue::new();
+    queue.expect_oldest_queued().returning(|| Ok(None));
     queue
         .expect_publish()
         .withf(|entries| entries.len() == 1 && entries[0].id == 7)
@@ -164,6 +190,7 @@ impl Deps {
             cache: &self.cache,
             mail: &self.mail,
             low_stock_threshold: 5,
+            concurrency: 4,
         }
     }
 }

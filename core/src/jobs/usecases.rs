@@ -2,24 +2,41 @@
 
 use std::time::Duration;
 
-use super::email::{render_order_confirmation, MailSettings};
+use super::email::{render_order_confirmation, EmailMessage, MailSettings};
 use super::model::{Delivery, Job, RetryPolicy};
 use super::ports::{JobQueue, Mailer, Outbox, Sent, SummaryRepository};
 use crate::cache::{invalidate_store_stock, Cache};
 use crate::catalogue::invalidate_catalogue;
-use crate::orders::OrderRepository;
-use crate::{Entity, Error, Result};
+use crate::orders::{Order, OrderRepository};
+use crate::{Entity, Error, OrderId, Result};
 
-/// Publishes up to `batch` outbox jobs to the queue; returns how many. When the queue refuses
-/// them, the claim is undone and the error returned: the rows stay in the outbox for the next
-/// pass (nothing is lost while the broker is down).
+/// How much older than the queue's oldest message a publication must be before the relay
+/// takes it for lost: covers the moment between claiming a row and adding its message, and
+/// a clock of the database ahead of the queue's.
+pub const QUEUE_CLOCK_MARGIN: Duration = Duration::from_secs(60);
+
+/// Publishes up to `batch` outbox jobs to the queue, in one claim and one round trip to the
+/// queue; returns how many. When the queue refuses them, the claim is undone and the error
+/// returned: the rows stay in the outbox for the next pass (nothing is lost while the broker
+/// is down).
+///
+/// Only rows whose message has left the queue are published again: a row published more than
+/// `republish_after` ago whose message still waits in the queue (a backlog) or is held by a
+/// consumer (taken over by [`JobQueue::reclaim`] if that consumer died) is merely queued, and
+/// publishing it again would only make the backlog longer.
 pub async fn relay_outbox(
     outbox: &dyn Outbox,
     queue: &dyn JobQueue,
     batch: usize,
     republish_after: Duration,
 ) -> Result<usize> {
-    let entries = outbox.claim_for_publishing(batch, republish_after).await?;
+    let queued_since = queue
+        .oldest_queued()
+        .await?
+        .map(|oldest| oldest - chrono::Duration::from_std(QUEUE_CLOCK_MARGIN).unwrap_or_default());
+    let entries = outbox
+        .claim_for_publishing(batch, republish_after, queued_since)
+        .await?;
     if entries.is_empty() {
         return Ok(0);
     }
@@ -50,42 +67,66 @@ pub struct JobContext<'a> {
     pub mail: &'a MailSettings,
     /// Low-stock threshold of the summaries.
     pub low_stock_threshold: u32,
+    /// Most confirmations of a batch sent at once by a mailer that sends them one by one
+    /// (SMTP); at least 1.
+    pub concurrency: usize,
 }
 
 /// Runs one job. Idempotent: running it twice has the effect of running it once (one
 /// confirmation per order; a summary day is replaced, not added; a second version bump only
 /// orphans entries stored since the first, a cold read for the next client, never a stale one).
 pub async fn run_job(job: &Job, ctx: &JobContext<'_>) -> Result<()> {
+    run_job_reporting(job, ctx).await.map(|_| ())
+}
+
+/// [`run_job`], saying whether a confirmation was sent now or had been sent before.
+pub(super) async fn run_job_reporting(job: &Job, ctx: &JobContext<'_>) -> Result<Option<Sent>> {
     match job {
         Job::OrderConfirmation { order_id } => {
             let order = ctx.orders.get_order(*order_id).await?.ok_or(Error::NotFound {
                 entity: Entity::Order,
                 id: order_id.get(),
             })?;
-            let Some(message) = render_order_confirmation(&order, ctx.mail) else {
-                tracing::warn!(
-                    order_id = order_id.get(),
-                    status = order.status.as_str(),
-                    "order is not confirmed; nothing to send"
-                );
-                return Ok(());
+            let Some(message) = confirmation_of(&order, ctx.mail) else {
+                return Ok(None);
             };
-            match ctx.mailer.send_order_confirmation(order.id, &message).await? {
-                Sent::Now => tracing::info!(order_id = order_id.get(), to = %message.to, "confirmation sent"),
-                Sent::Before => tracing::info!(
-                    order_id = order_id.get(),
-                    "confirmation was sent before; not sent again"
-                ),
-            }
-            Ok(())
+            let sent = ctx.mailer.send_order_confirmation(order.id, &message).await?;
+            log_sent(order.id, &message, sent);
+            Ok(Some(sent))
         }
         Job::InventorySummary { day } => {
             let summaries = ctx.summaries.summarize_day(*day, ctx.low_stock_threshold).await?;
             tracing::info!(%day, stores = summaries.len(), "inventory summaries stored");
-            Ok(())
+            Ok(None)
         }
-        Job::CacheInvalidation { store_id } => invalidate_store_stock(ctx.cache, *store_id).await,
-        Job::CatalogueInvalidation => invalidate_catalogue(ctx.cache).await,
+        Job::CacheInvalidation { store_id } => {
+            invalidate_store_stock(ctx.cache, *store_id).await.map(|()| None)
+        }
+        Job::CatalogueInvalidation => invalidate_catalogue(ctx.cache).await.map(|()| None),
+    }
+}
+
+/// The confirmation of `order`, or `None` (logged) when it is not confirmed.
+pub(super) fn confirmation_of(order: &Order, mail: &MailSettings) -> Option<EmailMessage> {
+    let message = render_order_confirmation(order, mail);
+    if message.is_none() {
+        tracing::warn!(
+            order_id = order.id.get(),
+            status = order.status.as_str(),
+            "order is not confirmed; nothing to send"
+        );
+    }
+    message
+}
+
+/// One DEBUG line per confirmation.
+pub(super) fn log_sent(order_id: OrderId, message: &EmailMessage, sent: Sent) {
+    match sent {
+        Sent::Now => tracing::debug!(order_id = order_id.get(), to = %message.to, "confirmation sent"),
+        Sent::Before => tracing::debug!(
+            order_id = order_id.get(),
+            "confirmation was sent before; not sent again"
+        ),
     }
 }
 
@@ -114,14 +155,26 @@ pub async fn process_delivery(
     ctx: &JobContext<'_>,
     policy: &RetryPolicy,
 ) -> Result<Processed> {
-    let failure = match run_job(&delivery.job, ctx).await {
+    match run_job(&delivery.job, ctx).await {
         Ok(()) => {
             outbox.mark_completed(delivery.outbox_id).await?;
             queue.ack(delivery).await?;
-            return Ok(Processed::Done);
+            Ok(Processed::Done)
         }
-        Err(error) => error,
-    };
+        Err(failure) => settle_failure(delivery, failure, queue, outbox, policy).await,
+    }
+}
+
+/// Settles a delivery whose job failed: retried after a backoff, or dead-lettered once
+/// `policy.max_attempts` is reached or at once when retrying cannot help (the order does not
+/// exist). Never [`Processed::Done`].
+pub(super) async fn settle_failure(
+    delivery: &Delivery,
+    failure: Error,
+    queue: &dyn JobQueue,
+    outbox: &dyn Outbox,
+    policy: &RetryPolicy,
+) -> Result<Processed> {
     let permanent = matches!(failure, Error::Invalid(_) | Error::NotFound { .. });
     let attempts = delivery.attempt + 1;
     if permanent || attempts >= policy.max_attempts {

@@ -53,6 +53,16 @@ pub trait OrderRepository: Send + Sync {
     /// The order with its lines, or `None`.
     async fn get_order(&self, id: OrderId) -> Result<Option<Order>>;
 
+    /// The orders among `ids` that exist, with their lines, in any order (missing ones are
+    /// left out). Adapters answer in one query; this default asks one by one.
+    async fn get_orders(&self, ids: &[OrderId]) -> Result<Vec<Order>> {
+        let mut orders = Vec::with_capacity(ids.len());
+        for id in ids {
+            orders.extend(self.get_order(*id).await?);
+        }
+        Ok(orders)
+    }
+
     /// A page of the store's orders, newest first (`created_at` desc, then `id` desc),
     /// in a constant number of queries.
     async fn list_store_orders(&self, store_id: StoreId, page: PageRequest) -> Result<Page<OrderSummary>>;

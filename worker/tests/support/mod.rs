@@ -75,6 +75,8 @@ impl Setup {
             consumer: consumer.into(),
             claim_idle: Duration::from_millis(200),
             republish_after: Duration::from_secs(600),
+            batch: 100,
+            concurrency: 8,
         }
     }
 
@@ -91,6 +93,22 @@ impl Setup {
         };
         let placed = place_order(&self.postgres, &request, None).await.unwrap();
         (placed.order.id.get(), placed.order.status)
+    }
+
+    /// Confirmed orders `first..first + n` of one unit each, with their confirmation jobs,
+    /// written straight in SQL (fast; the order path is not under test).
+    pub async fn bulk_orders(&self, first: i64, n: i64) {
+        let last = first + n - 1;
+        self.db
+            .run_sql(&format!(
+                "INSERT INTO orders (id, store_id, status)
+                   SELECT g, 1, 'CONFIRMED' FROM generate_series({first}, {last}) g;
+                 INSERT INTO order_items (order_id, product_id, quantity_requested, quantity_available)
+                   SELECT g, 1, 1, 100 FROM generate_series({first}, {last}) g;
+                 INSERT INTO outbox (kind, order_id)
+                   SELECT 'order_confirmation', g FROM generate_series({first}, {last}) g"
+            ))
+            .await;
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

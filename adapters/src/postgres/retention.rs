@@ -1,0 +1,72 @@
+//! [`Retention`] on PostgreSQL: small `DELETE`s found through the indexes of migration 15.
+
+use std::time::Duration;
+
+use aforro_core::jobs::Retention;
+use aforro_core::Result;
+use async_trait::async_trait;
+use diesel::sql_types::{BigInt, Double};
+use diesel_async::RunQueryDsl;
+
+use super::error::db_error;
+use super::Postgres;
+
+/// Deletes up to `limit` rows of `sql` (a DELETE whose `$1` is the age in seconds and `$2`
+/// the limit).
+async fn delete(postgres: &Postgres, sql: &str, older_than: Duration, limit: usize) -> Result<usize> {
+    let mut conn = postgres.conn().await?;
+    diesel::sql_query(sql)
+        .bind::<Double, _>(older_than.as_secs_f64())
+        .bind::<BigInt, _>(i64::try_from(limit).unwrap_or(i64::MAX))
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)
+}
+
+#[async_trait]
+impl Retention for Postgres {
+    async fn delete_completed_jobs(&self, older_than: Duration, limit: usize) -> Result<usize> {
+        // SKIP LOCKED: a row being updated (a late duplicate completing it again) is left for
+        // the next round instead of waited for.
+        delete(
+            self,
+            "DELETE FROM outbox WHERE id IN (
+                 SELECT id FROM outbox
+                 WHERE completed_at < now() - make_interval(secs => $1) AND dead_at IS NULL
+                 ORDER BY completed_at
+                 LIMIT $2
+                 FOR UPDATE SKIP LOCKED)",
+            older_than,
+            limit,
+        )
+        .await
+    }
+
+    async fn expire_idempotency_keys(&self, older_than: Duration, limit: usize) -> Result<usize> {
+        let orders = delete(
+            self,
+            "DELETE FROM idempotency_keys WHERE key IN (
+                 SELECT key FROM idempotency_keys
+                 WHERE created_at < now() - make_interval(secs => $1)
+                 ORDER BY created_at
+                 LIMIT $2
+                 FOR UPDATE SKIP LOCKED)",
+            older_than,
+            limit,
+        )
+        .await?;
+        let adjustments = delete(
+            self,
+            "DELETE FROM adjustment_idempotency_keys WHERE key IN (
+                 SELECT key FROM adjustment_idempotency_keys
+                 WHERE created_at < now() - make_interval(secs => $1)
+                 ORDER BY created_at
+                 LIMIT $2
+                 FOR UPDATE SKIP LOCKED)",
+            older_than,
+            limit,
+        )
+        .await?;
+        Ok(orders + adjustments)
+    }
+}

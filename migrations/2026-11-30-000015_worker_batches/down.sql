@@ -1,0 +1,3 @@
+DROP INDEX adjustment_idempotency_keys_created_at_idx;
+DROP INDEX idempotency_keys_created_at_idx;
+DROP INDEX outbox_completed_at_idx;
