@@ -101,7 +101,7 @@ async fn a_worker_killed_mid_job_leaves_it_to_another_which_sends_once() {
     let mut doomed = spawn_worker(&db, 1);
     let waiting = wait_for(
         &db,
-        "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO sent_emails%'",
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO sent_emails%'",
         1,
         Duration::from_secs(20),
     )
@@ -150,7 +150,7 @@ async fn a_worker_killed_mid_batch_leaves_it_to_another_which_sends_each_once() 
     let mut doomed = spawn_worker(&db, 1);
     let waiting = wait_for(
         &db,
-        "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO sent_emails%'",
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO sent_emails%'",
         1,
         Duration::from_secs(20),
     )
