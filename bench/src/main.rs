@@ -86,6 +86,22 @@ enum Command {
         #[arg(long, default_value = "bench/order.sql")]
         script: String,
     },
+    /// POST /orders/ alone at one concurrency for a while, printing one line (orders/s, p50,
+    /// p99, errors): the load of `scripts/bench-pipeline`, which watches the worker meanwhile.
+    Load {
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        /// Seconds.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Stores 1..=N are ordered from.
+        #[arg(long, default_value_t = 20)]
+        stores: u64,
+        /// Products 1..=N are ordered (every store must stock all of them).
+        #[arg(long, default_value_t = 2000)]
+        products: u64,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -139,5 +155,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Load {
+            clients,
+            seconds,
+            stores,
+            products,
+        } => orders::load(&cli.url, clients, Duration::from_secs(seconds), stores, products).await,
     }
 }

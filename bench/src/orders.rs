@@ -100,6 +100,28 @@ async fn api_level(
     })
 }
 
+/// POST /orders/ at `clients` for `duration`; prints one line.
+pub async fn load(
+    url: &str,
+    clients: usize,
+    duration: Duration,
+    stores: u64,
+    products: u64,
+) -> anyhow::Result<()> {
+    let mut level = api_level(url, clients, duration, stores, products).await?;
+    level.latencies.sort_unstable();
+    println!(
+        "orders/s {:.0} | p50 ms {} | p99 ms {} | orders {} | confirmed {} | errors {}",
+        level.per_second,
+        ms(percentile(&level.latencies, 50.0)),
+        ms(percentile(&level.latencies, 99.0)),
+        level.latencies.len(),
+        level.confirmed,
+        level.errors,
+    );
+    Ok(())
+}
+
 /// pgbench's TPS (excluding connection set-up) for the script at `clients`.
 fn pgbench_level(
     database_url: &str,
