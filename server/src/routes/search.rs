@@ -174,6 +174,7 @@ pub struct SuggestParams {
             ("RateLimit-Remaining" = u32, description = "Requests left in the current window"),
             ("RateLimit-Reset" = u64, description = "Seconds until the window frees a request"),
         )),
+        (status = 400, description = "Malformed query string (or a NUL character)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "q shorter than 3 characters", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json", headers(
             ("Retry-After" = u64, description = "Seconds to wait before retrying"),
