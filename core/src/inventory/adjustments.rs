@@ -166,6 +166,9 @@ impl ValidatedAdjustment {
                     "note",
                     format!("must be at most {MAX_NOTE_CHARS} characters long"),
                 ));
+            } else if note.contains('\0') {
+                // Postgres text cannot hold NUL: a 422 here, not a failure at the database.
+                errors.push(FieldError::new("note", "must not contain NUL characters"));
             }
         }
         match (delta, reason) {

@@ -173,6 +173,10 @@ async fn invalid_adjustments_are_422_listing_every_bad_field_and_wrong_types_400
         (json!({"delta": 1e30, "reason": "restock"}), vec!["delta"]),
         (json!({"delta": 5, "reason": "gift"}), vec!["reason"]),
         (
+            json!({"delta": 5, "reason": "restock", "note": "a\0b"}),
+            vec!["note"],
+        ),
+        (
             json!({"delta": 5, "reason": "restock", "note": long_note}),
             vec!["note"],
         ),
