@@ -64,6 +64,26 @@ async fn wait_for(db: &TestDb, sql: &str, expected: i64, within: Duration) -> i6
     }
 }
 
+/// Holds `sent_emails` locked so that a worker's INSERT blocks, catches the worker there
+/// (inside its `what`: job or batch), kills it with SIGKILL, and releases the lock.
+async fn kill_a_worker_blocked_in_its_insert(db: &TestDb, what: &str) {
+    let mut blocker = db.conn().await.unwrap();
+    execute(&mut blocker, "BEGIN").await;
+    execute(&mut blocker, "LOCK TABLE sent_emails IN EXCLUSIVE MODE").await;
+    let mut doomed = spawn_worker(db, 1);
+    let waiting = wait_for(
+        db,
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO sent_emails%'",
+        1,
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(waiting, 1, "the worker should be blocked inside the {what}");
+    doomed.kill().unwrap();
+    doomed.wait().unwrap();
+    execute(&mut blocker, "ROLLBACK").await;
+}
+
 #[tokio::test]
 async fn sigterm_stops_the_worker_cleanly() {
     let db = seeded_db().await;
@@ -95,21 +115,7 @@ async fn sigterm_stops_the_worker_cleanly() {
 async fn a_worker_killed_mid_job_leaves_it_to_another_which_sends_once() {
     let db = seeded_db().await;
     // Hold sent_emails locked: the worker's insert blocks, so it is caught mid-job.
-    let mut blocker = db.conn().await.unwrap();
-    execute(&mut blocker, "BEGIN").await;
-    execute(&mut blocker, "LOCK TABLE sent_emails IN EXCLUSIVE MODE").await;
-    let mut doomed = spawn_worker(&db, 1);
-    let waiting = wait_for(
-        &db,
-        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO sent_emails%'",
-        1,
-        Duration::from_secs(20),
-    )
-    .await;
-    assert_eq!(waiting, 1, "the worker should be blocked inside the job");
-    doomed.kill().unwrap();
-    doomed.wait().unwrap();
-    execute(&mut blocker, "ROLLBACK").await;
+    kill_a_worker_blocked_in_its_insert(&db, "job").await;
 
     let mut survivor = spawn_worker(&db, 1);
     let sent = wait_for(
@@ -144,21 +150,7 @@ async fn a_worker_killed_mid_batch_leaves_it_to_another_which_sends_each_once() 
     .await;
     // The batch's one INSERT into sent_emails blocks: the worker is caught mid-batch, its 50
     // messages received and not acknowledged.
-    let mut blocker = db.conn().await.unwrap();
-    execute(&mut blocker, "BEGIN").await;
-    execute(&mut blocker, "LOCK TABLE sent_emails IN EXCLUSIVE MODE").await;
-    let mut doomed = spawn_worker(&db, 1);
-    let waiting = wait_for(
-        &db,
-        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO sent_emails%'",
-        1,
-        Duration::from_secs(20),
-    )
-    .await;
-    assert_eq!(waiting, 1, "the worker should be blocked inside the batch");
-    doomed.kill().unwrap();
-    doomed.wait().unwrap();
-    execute(&mut blocker, "ROLLBACK").await;
+    kill_a_worker_blocked_in_its_insert(&db, "batch").await;
 
     let mut survivor = spawn_worker(&db, 1);
     let sent = wait_for(
