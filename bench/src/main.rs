@@ -57,6 +57,11 @@ enum Command {
         /// after the first (warm cache), with the uncached/cached ratio of each percentile.
         #[arg(long)]
         cached_url: Option<String>,
+        /// More servers on the same database, cache off, as `LABEL=URL` (another build, or
+        /// other settings): measured in turn with the first, request by request, query by
+        /// query, and reported side by side. Repeatable.
+        #[arg(long = "compare", value_name = "LABEL=URL")]
+        compare: Vec<String>,
     },
     /// POST /orders/ at each concurrency for `--seconds`, next to pgbench running the same
     /// transaction (bench/order.sql) on the same database.
@@ -129,9 +134,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             rounds,
             concurrency,
             cached_url,
+            compare,
         } => {
             let client = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
-            search::run(&client, &cli.url, rounds, concurrency, cached_url.as_deref()).await
+            search::run(&client, &cli.url, rounds, concurrency, cached_url.as_deref()).await?;
+            if !compare.is_empty() {
+                search::compare(&client, &cli.url, &compare, rounds).await?;
+            }
+            Ok(())
         }
         Command::Orders {
             clients,

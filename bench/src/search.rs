@@ -26,6 +26,8 @@ pub const SEARCHES: &[&str] = &[
     "q=xylophone",
     "q=pet&category=Pet%20Supplies",
     "in_stock=false&sort=-price",
+    // Broad words (tens of thousands of matches at 1,000,000 products), store-filtered.
+    "q=green&store_id=11",
 ];
 
 /// Realistic autocomplete prefixes: what a user types, three letters on.
@@ -152,6 +154,71 @@ pub async fn run(
     }
     for (_, path, queries) in classes {
         per_query(client, url, path, queries, rounds.min(10)).await?;
+    }
+    Ok(())
+}
+
+/// The search mix against `url` and each `LABEL=URL` of `others` (all cache off, same
+/// database), one query at a time, the servers taking turns request by request so all see the
+/// same machine: p50, p99 and max of the whole mix per server, then each query's p50 and max.
+pub async fn compare(
+    client: &reqwest::Client,
+    url: &str,
+    others: &[String],
+    rounds: usize,
+) -> anyhow::Result<()> {
+    let mut servers = vec![("this build".to_string(), url.to_string())];
+    for other in others {
+        let (label, other_url) = other
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--compare takes LABEL=URL, not {other}"))?;
+        servers.push((label.to_string(), other_url.to_string()));
+    }
+    let path = "/api/search/products/?";
+    let mut mix: Vec<Vec<Duration>> = vec![Vec::new(); servers.len()];
+    let mut rows = Vec::new();
+    for query in SEARCHES {
+        let urls: Vec<String> = servers
+            .iter()
+            .map(|(_, base)| format!("{base}{path}{query}"))
+            .collect();
+        // Warm every server (connections, plans, pages) before measuring.
+        measure(client, urls.clone(), 1).await?;
+        let mut each: Vec<Vec<Duration>> = vec![Vec::new(); servers.len()];
+        for _ in 0..rounds.max(1) {
+            for (i, url) in urls.iter().enumerate() {
+                each[i].extend(measure(client, vec![url.clone()], 1).await?);
+            }
+        }
+        let mut cells = Vec::new();
+        for (i, mut latencies) in each.into_iter().enumerate() {
+            latencies.sort_unstable();
+            cells.push(format!(
+                "{} / {}",
+                ms(percentile(&latencies, 50.0)),
+                ms(latencies.last().copied().unwrap_or_default())
+            ));
+            mix[i].extend(latencies);
+        }
+        rows.push((*query, cells));
+    }
+    println!("\n| search mix, cache off, servers in turn | requests | p50 ms | p99 ms | max ms |");
+    println!("| --- | --- | --- | --- | --- |");
+    for ((label, _), latencies) in servers.iter().zip(mix.iter_mut()) {
+        latencies.sort_unstable();
+        println!(
+            "| {label} | {} | {} | {} | {} |",
+            latencies.len(),
+            ms(percentile(latencies, 50.0)),
+            ms(percentile(latencies, 99.0)),
+            ms(latencies.last().copied().unwrap_or_default())
+        );
+    }
+    let labels: Vec<&str> = servers.iter().map(|(label, _)| label.as_str()).collect();
+    println!("\n| query (p50 / max ms) | {} |", labels.join(" | "));
+    println!("| --- |{}", " --- |".repeat(labels.len()));
+    for (query, cells) in rows {
+        println!("| `{query}` | {} |", cells.join(" | "));
     }
     Ok(())
 }

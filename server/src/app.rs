@@ -19,8 +19,9 @@ use aforro_core::inventory::{InventoryRepository, StockAdjustmentRepository, Sto
 use aforro_core::jobs::{Outbox, SummaryRepository};
 use aforro_core::orders::OrderRepository;
 use aforro_core::rate_limit::{RateLimit, RateLimiter};
-use aforro_core::search::CatalogSearch;
+use aforro_core::search::{CatalogSearch, CountLimit};
 use aforro_core::stores::StoreRepository;
+use anyhow::Context as _;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::{Settings, TrustedProxies};
@@ -55,6 +56,8 @@ pub struct AppState {
     pub cache: Arc<dyn Cache>,
     /// Lifetime of cache entries (a memory bound; invalidation is by version).
     pub cache_ttl: Duration,
+    /// How far a product search counts (and pages).
+    pub search_count_limit: CountLimit,
     /// The rate limiter every process shares (Redis).
     pub shared_limiter: Arc<dyn RateLimiter>,
     /// This process's fallback while the shared limiter is down.
@@ -98,6 +101,8 @@ impl AppState {
             outbox: Arc::new(postgres.clone()),
             cache,
             cache_ttl: Duration::from_secs(settings.cache.cache_ttl_seconds),
+            search_count_limit: CountLimit::new(settings.search_count_limit)
+                .context("SEARCH_COUNT_LIMIT must be at least 1")?,
             shared_limiter: Arc::new(redis.clone()),
             local_limiter: Arc::new(LocalRateLimiter::default()),
             suggest_limit: RateLimit {

@@ -8,6 +8,9 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://aforro:aforro@127.0.0.1:55432
 /// Default `REDIS_URL`: the project-local Redis of `scripts/services`.
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:56379";
 
+/// Default `SEARCH_COUNT_LIMIT` (see [`Settings::search_count_limit`]).
+pub const DEFAULT_SEARCH_COUNT_LIMIT: u32 = 10_000;
+
 /// Where the data lives.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseSettings {
@@ -36,6 +39,11 @@ pub struct Settings {
     /// link).
     #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub request_timeout_seconds: u64,
+    /// How many matches a product search counts before it answers "at least" (`count_exact`
+    /// false); only the first this many results can be paged to. 1,000 to 10,000; the default
+    /// is the largest that kept search p99 within 50 ms at 1,000,000 products (bench/RESULTS.md).
+    #[arg(long, env = "SEARCH_COUNT_LIMIT", default_value_t = DEFAULT_SEARCH_COUNT_LIMIT, value_parser = clap::value_parser!(u32).range(1_000..=10_000))]
+    pub search_count_limit: u32,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "HTTP_WORKERS")]
     pub http_workers: Option<usize>,

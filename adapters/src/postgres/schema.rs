@@ -9,7 +9,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// `search_vector` (tsvector, kept by a trigger) is left out: only raw SQL reads it.
+    /// `search_vector` (tsvector, kept by a trigger) and `title_vector` (generated, migration
+    /// 16) are left out: only raw SQL reads them.
     products (id) {
         id -> Int8,
         title -> Text,

@@ -16,7 +16,7 @@ use crate::orders::{
     MockOrderRepository, MockOrderTransaction, Order, OrderStatus, OrderTransaction, PlaceOrder, Placed,
     RequestedItem, StockLine,
 };
-use crate::search::{search_cache_key, ProductSearch, SearchRequest};
+use crate::search::{search_cache_key, CountLimit, ProductSearch, SearchRequest};
 use crate::{Error, OrderId, PageRequest, ProductId, StoreId};
 
 const TTL: Duration = Duration::from_secs(60);
@@ -236,7 +236,8 @@ async fn nothing_goes_to_the_outbox_when_the_invalidation_succeeds_or_is_not_nee
 #[test]
 fn search_keys_depend_on_exactly_the_stock_they_show() {
     let scopes = |request: SearchRequest| {
-        let query = ProductSearch::parse(&request, PageRequest::new(None, None, 20).unwrap()).unwrap();
+        let query =
+            ProductSearch::parse(&request, PageRequest::new(None, None, 20).unwrap(), limit(10_000)).unwrap();
         search_cache_key(&query).scopes
     };
     let store = StoreId::new(3).unwrap();
@@ -272,6 +273,7 @@ fn equivalent_searches_share_a_key_and_different_pages_do_not() {
                 ..Default::default()
             },
             PageRequest::new(Some(page), None, 20).unwrap(),
+            limit(10_000),
         )
         .unwrap();
         search_cache_key(&query)
@@ -279,6 +281,19 @@ fn equivalent_searches_share_a_key_and_different_pages_do_not() {
     assert_eq!(key("  Green TEA ", 1), key("green tea", 1));
     assert_ne!(key("green tea", 1), key("green tea", 2));
     assert_ne!(key("green tea", 1), key("green", 1));
+}
+
+fn limit(n: u32) -> CountLimit {
+    CountLimit::new(n).unwrap()
+}
+
+#[test]
+fn servers_with_different_count_limits_do_not_share_counts() {
+    let key = |bound| {
+        let page = PageRequest::new(None, None, 20).unwrap();
+        search_cache_key(&ProductSearch::parse(&SearchRequest::default(), page, limit(bound)).unwrap())
+    };
+    assert_ne!(key(1_000), key(10_000));
 }
 
 /// Adjustments at store 4 of product 7, which has 5 units; the one transaction commits

@@ -2,6 +2,7 @@
 
 mod model;
 mod ports;
+mod results;
 mod usecases;
 
 pub use model::{
@@ -11,6 +12,7 @@ pub use model::{
 pub use ports::CatalogSearch;
 #[cfg(any(test, feature = "mock"))]
 pub use ports::MockCatalogSearch;
+pub use results::{CountLimit, SearchPage, SearchResults};
 pub use usecases::{
     search_cache_key, search_products, search_products_cached, suggest_titles, suggest_titles_cached,
 };

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use super::results::CountLimit;
 use crate::{CategoryId, Error, FieldError, PageRequest, ProductId, Result, StoreId};
 
 /// Longest accepted `q`, in characters.
@@ -132,15 +133,27 @@ pub struct ProductSearch {
     pub in_stock: Option<bool>,
     /// Order; ties always break by product id ascending.
     pub sort: SearchSort,
-    /// The page.
+    /// The page (it starts within `count_limit`).
     pub page: PageRequest,
+    /// How far the count goes, and so how far pages go.
+    pub count_limit: CountLimit,
 }
 
 impl ProductSearch {
     /// Validates a request, reporting every offending parameter. The store's existence is
-    /// checked by the use-case, not here.
-    pub fn parse(request: &SearchRequest, page: PageRequest) -> Result<Self> {
+    /// checked by the use-case, not here. A page that starts past the first `count_limit`
+    /// results is refused (naming `page`): they are never counted, so they cannot be paged to.
+    pub fn parse(request: &SearchRequest, page: PageRequest, count_limit: CountLimit) -> Result<Self> {
         let mut errors = Vec::new();
+        if !count_limit.reaches(page) {
+            errors.push(FieldError::new(
+                "page",
+                format!(
+                    "starts past the first {} results, the most a search pages through; narrow the search",
+                    count_limit.get()
+                ),
+            ));
+        }
         let text = match request
             .q
             .as_deref()
@@ -220,6 +233,7 @@ impl ProductSearch {
             in_stock: request.in_stock,
             sort: sort.unwrap_or(default_sort),
             page,
+            count_limit,
         })
     }
 }

@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 
-use super::model::{ProductHit, ProductSearch, SuggestText};
-use crate::{Page, Result};
+use super::model::{ProductSearch, SuggestText};
+use super::results::SearchResults;
+use crate::Result;
 
 /// Product search over the catalogue.
 ///
@@ -14,8 +15,9 @@ use crate::{Page, Result};
 #[async_trait]
 pub trait CatalogSearch: Send + Sync {
     /// One page of products matching every filter, in `search.sort` order with ties broken by
-    /// id ascending, and the total count: a constant number of queries.
-    async fn search(&self, search: &ProductSearch) -> Result<Page<ProductHit>>;
+    /// id ascending, and their count up to `search.count_limit` (reading no more than the
+    /// bound + 1 matches to know whether there are more): a constant number of queries.
+    async fn search(&self, search: &ProductSearch) -> Result<SearchResults>;
 
     /// Up to `limit` distinct titles (case-insensitive) containing `text`: those starting with
     /// it first, then the others; within each group shorter first, then alphabetical.

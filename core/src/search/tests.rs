@@ -4,10 +4,14 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::stores::MockStoreRepository;
-use crate::{Entity, Error, Page, PageRequest};
+use crate::{Entity, Error, PageRequest};
 
 fn page() -> PageRequest {
     PageRequest::new(None, None, 20).unwrap()
+}
+
+fn bound() -> CountLimit {
+    CountLimit::new(1_000).unwrap()
 }
 
 fn fields(error: Error) -> Vec<String> {
@@ -40,10 +44,11 @@ fn defaults_depend_on_q() {
             ..Default::default()
         },
         page(),
+        bound(),
     )
     .unwrap();
     assert_eq!(with_q.sort, SearchSort::Relevance);
-    let without = ProductSearch::parse(&SearchRequest::default(), page()).unwrap();
+    let without = ProductSearch::parse(&SearchRequest::default(), page(), bound()).unwrap();
     assert_eq!(without.sort, SearchSort::Newest);
     let blank = ProductSearch::parse(
         &SearchRequest {
@@ -51,6 +56,7 @@ fn defaults_depend_on_q() {
             ..Default::default()
         },
         page(),
+        bound(),
     )
     .unwrap();
     assert_eq!((blank.text, blank.sort), (None, SearchSort::Newest));
@@ -65,6 +71,7 @@ fn category_is_an_id_or_a_name() {
                 ..Default::default()
             },
             page(),
+            bound(),
         )
     };
     assert!(matches!(parse("2").unwrap().category, Some(CategoryFilter::Id(id)) if id.get() == 2));
@@ -85,7 +92,7 @@ fn every_bad_parameter_is_named() {
         ..Default::default()
     };
     assert_eq!(
-        fields(ProductSearch::parse(&request, page()).unwrap_err()),
+        fields(ProductSearch::parse(&request, page(), bound()).unwrap_err()),
         ["max_price", "min_price", "store_id", "sort"]
     );
     let sorts = ["relevance", "price", "-price", "newest"].map(|s| SearchSort::parse(s).is_some());
@@ -102,7 +109,7 @@ async fn unknown_store_is_not_found_and_not_searched() {
         store_id: Some(5),
         ..Default::default()
     };
-    let error = search_products(&stores, &search, &request, page())
+    let error = search_products(&stores, &search, &request, page(), bound())
         .await
         .unwrap_err();
     assert!(matches!(
@@ -119,17 +126,42 @@ async fn search_without_store_skips_the_store_check() {
     let mut stores = MockStoreRepository::new();
     stores.expect_store_exists().never();
     let mut search = MockCatalogSearch::new();
-    search.expect_search().times(1).returning(|q| {
-        Ok(Page {
+    search.expect_search().times(1).returning(|_| {
+        Ok(SearchResults {
             items: vec![],
-            total: 0,
-            request: q.page,
+            count: 0,
+            count_exact: true,
         })
     });
-    let page = search_products(&stores, &search, &SearchRequest::default(), page())
+    let found = search_products(&stores, &search, &SearchRequest::default(), page(), bound())
         .await
         .unwrap();
-    assert_eq!(page.total, 0);
+    assert_eq!((found.page.total, found.count_exact), (0, true));
+}
+
+#[test]
+fn pages_reach_as_far_as_the_count_limit() {
+    let at = |page: i64, size: i64| {
+        let request = PageRequest::new(Some(page), Some(size), 20).unwrap();
+        ProductSearch::parse(&SearchRequest::default(), request, bound())
+    };
+    // 1,000 results: page 50 of 20 starts at 980, page 51 at 1,000 (the 1,001st result).
+    assert!(at(50, 20).is_ok());
+    assert_eq!(fields(at(51, 20).unwrap_err()), ["page"]);
+    // A page may start inside the bound and end past it.
+    assert!(at(11, 99).is_ok());
+    assert_eq!(fields(at(12, 99).unwrap_err()), ["page"]);
+    assert_eq!(fields(at(10_000_000, 100).unwrap_err()), ["page"]);
+}
+
+#[test]
+fn a_count_past_the_bound_says_the_bound_and_not_exact() {
+    let results = |counted| SearchResults::bounded(vec![], counted, bound());
+    assert_eq!((results(0).count, results(0).count_exact), (0, true));
+    assert_eq!((results(1_000).count, results(1_000).count_exact), (1_000, true));
+    assert_eq!((results(1_001).count, results(1_001).count_exact), (1_000, false));
+    let page = results(1_001).into_page(PageRequest::new(None, Some(20), 20).unwrap());
+    assert_eq!((page.page.total_pages(), page.count_exact), (50, false));
 }
 
 #[tokio::test]

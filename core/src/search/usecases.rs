@@ -2,29 +2,32 @@
 
 use std::time::Duration;
 
-use super::model::{ProductHit, ProductSearch, SearchRequest, SuggestText, MAX_SUGGESTIONS};
+use super::model::{ProductSearch, SearchRequest, SuggestText, MAX_SUGGESTIONS};
 use super::ports::CatalogSearch;
-use crate::cache::{read_through, Cache, CacheKey, Cached, CachedPage, Scope};
+use super::results::{CountLimit, SearchPage, SearchResults};
+use crate::cache::{read_through, Cache, CacheKey, Cached, Scope};
 use crate::stores::StoreRepository;
-use crate::{Entity, Error, Page, PageRequest, Result};
+use crate::{Entity, Error, PageRequest, Result};
 
-/// Searches products. Errors: [`Error::Invalid`] naming each bad parameter,
+/// Searches products, counting matches up to `count_limit`. Errors: [`Error::Invalid`] naming
+/// each bad parameter (and `page` when it starts past `count_limit` results),
 /// [`Error::NotFound`] when `store_id` names no store.
 pub async fn search_products(
     stores: &dyn StoreRepository,
     search: &dyn CatalogSearch,
     request: &SearchRequest,
     page: PageRequest,
-) -> Result<Page<ProductHit>> {
-    let query = ProductSearch::parse(request, page)?;
-    run_search(stores, search, &query).await
+    count_limit: CountLimit,
+) -> Result<SearchPage> {
+    let query = ProductSearch::parse(request, page, count_limit)?;
+    Ok(run_search(stores, search, &query).await?.into_page(page))
 }
 
 async fn run_search(
     stores: &dyn StoreRepository,
     search: &dyn CatalogSearch,
     query: &ProductSearch,
-) -> Result<Page<ProductHit>> {
+) -> Result<SearchResults> {
     if let Some(store_id) = query.store_id {
         if !stores.store_exists(store_id).await? {
             return Err(Error::NotFound {
@@ -49,7 +52,8 @@ pub fn search_cache_key(query: &ProductSearch) -> CacheKey {
     CacheKey {
         namespace: "search",
         // The parsed search is normalised (trimmed, lower-cased words, defaults applied), so
-        // requests that mean the same share an entry.
+        // requests that mean the same share an entry; it includes the count limit, so servers
+        // configured with different bounds never read each other's counts.
         request: format!("{query:?}"),
         scopes,
     }
@@ -64,10 +68,11 @@ pub async fn search_products_cached(
     ttl: Duration,
     request: &SearchRequest,
     page: PageRequest,
-) -> Result<Cached<Page<ProductHit>>> {
-    let query = ProductSearch::parse(request, page)?;
-    let cached = read_through(cache, &search_cache_key(&query), ttl, || async {
-        run_search(stores, search, &query).await.map(CachedPage::from)
+    count_limit: CountLimit,
+) -> Result<Cached<SearchPage>> {
+    let query = ProductSearch::parse(request, page, count_limit)?;
+    let cached = read_through(cache, &search_cache_key(&query), ttl, || {
+        run_search(stores, search, &query)
     })
     .await?;
     Ok(Cached {

@@ -101,15 +101,27 @@ fn boolean(name: &str, raw: Option<&str>) -> Result<Option<bool>, ApiError> {
     }
 }
 
+/// A page of search results: the pagination envelope of every list, plus whether `count`
+/// is exact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResultsPage {
+    #[serde(flatten)]
+    page: Paginated<ProductDto>,
+    /// `true`: `count` is the number of matches. `false`: more than `count` products match;
+    /// `count` is the server's bound (`SEARCH_COUNT_LIMIT`) and `total_pages` is computed from
+    /// it — pages past it are refused (422), so narrow the search.
+    count_exact: bool,
+}
+
 /// Searches products with keywords, filters, sorting and pagination.
 #[utoipa::path(
     get, path = "/api/search/products/", tag = "search",
     params(SearchParams, PageParams),
     responses(
-        (status = 200, body = Paginated<ProductDto>, headers(("X-Cache" = String, description = "HIT, MISS or BYPASS (cache unavailable)"))),
+        (status = 200, body = SearchResultsPage, headers(("X-Cache" = String, description = "HIT, MISS or BYPASS (cache unavailable)"))),
         (status = 400, description = "A parameter of the wrong type", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown store_id", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters, or a page that starts past the first SEARCH_COUNT_LIMIT results", body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -132,16 +144,16 @@ pub async fn search_products(state: web::Data<AppState>, req: HttpRequest) -> Re
         state.cache_ttl,
         &request,
         page,
+        state.search_count_limit,
     )
     .await?;
+    let found = result.value;
     Ok(HttpResponse::Ok()
         .insert_header(x_cache(result.status))
-        .json(Paginated::new(
-            result.value,
-            "/api/search/products/",
-            &pairs,
-            ProductDto::from,
-        )))
+        .json(SearchResultsPage {
+            page: Paginated::new(found.page, "/api/search/products/", &pairs, ProductDto::from),
+            count_exact: found.count_exact,
+        }))
 }
 
 /// Title suggestions.

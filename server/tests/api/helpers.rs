@@ -3,7 +3,9 @@
 
 pub use aforro_adapters::postgres::test_db::TestDb;
 use aforro_server::app::{AppState, Application};
-use aforro_server::config::{CacheSettings, DatabaseSettings, Settings, TrustedProxies, DEFAULT_REDIS_URL};
+use aforro_server::config::{
+    CacheSettings, DatabaseSettings, Settings, TrustedProxies, DEFAULT_REDIS_URL, DEFAULT_SEARCH_COUNT_LIMIT,
+};
 use serde_json::Value;
 
 /// A running server on its own database.
@@ -31,6 +33,7 @@ impl TestApp {
             redis_url: std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.into()),
             redis_key_prefix: db.name.clone(),
             request_timeout_seconds: 5,
+            search_count_limit: DEFAULT_SEARCH_COUNT_LIMIT,
             http_workers: Some(2),
             database: DatabaseSettings {
                 database_url: db.url.clone(),

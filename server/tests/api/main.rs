@@ -11,6 +11,7 @@ mod helpers;
 mod orders;
 mod reads;
 mod search;
+mod search_counts;
 mod stock;
 mod stock_access;
 mod stock_contention;

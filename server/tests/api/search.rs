@@ -16,7 +16,7 @@ pub(crate) async fn search_app_uncached() -> TestApp {
     seeded(TestApp::spawn_with(|settings| settings.cache.cache_enabled = false).await).await
 }
 
-async fn seeded(app: TestApp) -> TestApp {
+pub(crate) async fn seeded(app: TestApp) -> TestApp {
     app.db
         .run_sql(
             "INSERT INTO categories (id, name) VALUES (1, 'Beverages'), (2, 'Snacks'), (3, 'Confectionery');
@@ -270,4 +270,34 @@ async fn hostile_queries_never_fail() {
         assert_eq!(response.status(), 400, "{name} on {path}");
         assert_eq!(problem_fields(&response.json().await.unwrap()), [name]);
     }
+}
+
+/// Relevance is the tier — every word in the title as the phrase, every word in the title,
+/// the rest — then the id; every page size pages through the same order.
+#[tokio::test]
+async fn relevance_tiers_then_ids_on_every_page() {
+    let app = search_app().await;
+    app.db
+        .run_sql(
+            "INSERT INTO products (id, title, description, price, category_id) VALUES
+               (9, 'Green Iced Tea', NULL, 3.00, 1),
+               (10, 'Matcha Green Tea Powder', NULL, 9.00, 1),
+               (11, 'Iced Infusion', 'Green tea leaves, iced', 2.00, 1)",
+        )
+        .await;
+    let expected = [1, 2, 3, 7, 10, 9, 11];
+    assert_eq!(ids(&search(&app, "q=green%20tea&page_size=20").await), expected);
+    for size in 1..=expected.len() + 1 {
+        let mut paged = Vec::new();
+        for page in 1..=expected.len().div_ceil(size) + 1 {
+            paged.extend(ids(&search(
+                &app,
+                &format!("q=green%20tea&page_size={size}&page={page}"),
+            )
+            .await));
+        }
+        assert_eq!(paged, expected, "page_size={size}");
+    }
+    // One word: title matches by id, then the others.
+    assert_eq!(ids(&search(&app, "q=iced").await), [9, 11]);
 }

@@ -2,10 +2,11 @@
 //! category B, description C) plus trigram substring matches on titles, and suggestions from
 //! two index-backed queries.
 
+mod page;
 mod query;
 
-use aforro_core::search::{CatalogSearch, ProductHit, ProductSearch, SearchSort, SuggestText};
-use aforro_core::{CategoryId, Page, ProductId, Result};
+use aforro_core::search::{CatalogSearch, ProductHit, ProductSearch, SearchResults, SuggestText};
+use aforro_core::{CategoryId, ProductId, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Integer, Nullable, Numeric, Text, Timestamptz};
@@ -13,7 +14,7 @@ use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 
-use self::query::{count_query, filtered, like_escape, rank, Sql, TextMatch};
+use self::query::{count_query, like_escape, TextMatch};
 use super::error::db_error;
 use super::rows::{count, id, total};
 use super::Postgres;
@@ -58,8 +59,8 @@ struct TitleRow {
 }
 
 impl Postgres {
-    /// The count and the page for one way of matching `q`. When the pool has a spare
-    /// connection they run at the same time: the pass takes as long as the slower query.
+    /// The bounded count and the page for one way of matching `q`. When the pool has a spare
+    /// connection they run at the same time: the pass takes as long as the slower of the two.
     async fn search_pass(
         &self,
         search: &ProductSearch,
@@ -68,28 +69,6 @@ impl Postgres {
         let mut page_conn = self.conn().await?;
         let spare = self.spare_conn().await;
         let count_sql = count_query(search, text);
-        let quantity = if search.store_id.is_some() {
-            "i.quantity"
-        } else {
-            "NULL::integer"
-        };
-        let select = format!(
-            "SELECT p.id, p.title, p.description, p.price, p.category_id, c.name AS category_name,
-                    p.created_at, {quantity} AS quantity
-             FROM products p"
-        );
-        let mut sql = filtered(Sql::new(&select), search, text, true).push(" ORDER BY ");
-        sql = match search.sort {
-            SearchSort::Relevance => rank(sql, text).push(" DESC, p.id"),
-            SearchSort::PriceAscending => sql.push("p.price, p.id"),
-            SearchSort::PriceDescending => sql.push("p.price DESC, p.id"),
-            SearchSort::Newest => sql.push("p.created_at DESC, p.id"),
-        };
-        let sql = sql
-            .push(" LIMIT ")
-            .param::<BigInt, _>(search.page.limit())
-            .push(" OFFSET ")
-            .param::<BigInt, _>(search.page.offset());
         match spare {
             Some(mut count_conn) => tokio::try_join!(
                 async {
@@ -99,7 +78,7 @@ impl Postgres {
                         .await
                         .map_err(db_error)
                 },
-                async { sql.query.load::<HitRow>(&mut *page_conn).await.map_err(db_error) },
+                page::load_page(&mut page_conn, search, text),
             ),
             None => {
                 let counted = count_sql
@@ -107,13 +86,7 @@ impl Postgres {
                     .get_result::<Count>(&mut *page_conn)
                     .await
                     .map_err(db_error)?;
-                Ok((
-                    counted,
-                    sql.query
-                        .load::<HitRow>(&mut *page_conn)
-                        .await
-                        .map_err(db_error)?,
-                ))
+                Ok((counted, page::load_page(&mut page_conn, search, text).await?))
             }
         }
     }
@@ -123,7 +96,7 @@ impl Postgres {
 impl CatalogSearch for Postgres {
     /// Two queries, the count and the page (two more when full-text finds nothing and the
     /// substring fallback runs).
-    async fn search(&self, search: &ProductSearch) -> Result<Page<ProductHit>> {
+    async fn search(&self, search: &ProductSearch) -> Result<SearchResults> {
         let text = TextMatch::new(search);
         let (mut counted, mut rows) = self.search_pass(search, text.as_ref()).await?;
         if counted.n == 0 {
@@ -146,11 +119,11 @@ impl CatalogSearch for Postgres {
                 })
             })
             .collect::<Result<_>>()?;
-        Ok(Page {
+        Ok(SearchResults::bounded(
             items,
-            total: total(counted.n)?,
-            request: search.page,
-        })
+            total(counted.n)?,
+            search.count_limit,
+        ))
     }
 
     /// One query when the prefix group fills the list, then one per title-length band until

@@ -48,7 +48,8 @@ pub(super) fn like_escape(text: &str) -> String {
 /// Substring matching on titles needs three characters: below that trigrams cannot use the index.
 const MIN_SUBSTRING_CHARS: usize = 3;
 
-/// What `q` becomes in SQL, computed once per request for both the filter and the rank.
+/// What `q` becomes in SQL, computed once per request for the filter, the count and the
+/// relevance tiers.
 ///
 /// Full-text matching comes first. Substring matching on titles (trigram index) is the
 /// fallback for what full-text misses — a fragment from inside a word, "olate" — and runs only
@@ -57,10 +58,12 @@ const MIN_SUBSTRING_CHARS: usize = 3;
 #[derive(Clone)]
 pub(super) struct TextMatch {
     /// A prefix `to_tsquery` from plain words (letters and digits only, so nothing in them can
-    /// be read as an operator): `'choc':* & 'dark':*` — "choc" also finds "chocolate".
+    /// be read as an operator): `'choc':* & 'dark':*` — "choc" also finds "chocolate". Matched
+    /// against `search_vector` (title, category, description) and, for the title tiers,
+    /// against `title_vector` (title alone, migration 16).
     tsquery: Option<String>,
-    /// The same words restricted to title lexemes (weight A): `'choc':*A & 'dark':*A`.
-    title_tsquery: Option<String>,
+    /// The words as a phrase, in order (two words or more): `'green':* <-> 'tea':*`.
+    phrase_tsquery: Option<String>,
     /// `%q%` with LIKE wildcards escaped, when `q` is long enough for the trigram index.
     title_pattern: Option<String>,
     /// Whether this pass matches titles by substring instead of by full-text.
@@ -72,7 +75,7 @@ impl TextMatch {
     pub(super) fn fallback(&self) -> Option<Self> {
         (!self.by_substring && self.title_pattern.is_some()).then(|| Self {
             tsquery: None,
-            title_tsquery: None,
+            phrase_tsquery: None,
             title_pattern: self.title_pattern.clone(),
             by_substring: true,
         })
@@ -81,52 +84,101 @@ impl TextMatch {
     pub(super) fn new(search: &ProductSearch) -> Option<Self> {
         let text = search.text.as_ref()?;
         let words = text.words();
-        let prefix_query = |weight: &str| {
-            (!words.is_empty()).then(|| {
-                words
-                    .iter()
-                    .map(|w| format!("'{w}':*{weight}"))
-                    .collect::<Vec<_>>()
-                    .join(" & ")
-            })
+        let prefix_query = |joint: &str| {
+            words
+                .iter()
+                .map(|w| format!("'{w}':*"))
+                .collect::<Vec<_>>()
+                .join(joint)
         };
-        let (tsquery, title_tsquery) = (prefix_query(""), prefix_query("A"));
+        let tsquery = (!words.is_empty()).then(|| prefix_query(" & "));
+        let phrase_tsquery = (words.len() >= 2).then(|| prefix_query(" <-> "));
         let title_pattern = (text.phrase().chars().count() >= MIN_SUBSTRING_CHARS)
             .then(|| format!("%{}%", like_escape(text.phrase())));
         Some(Self {
             by_substring: tsquery.is_none(),
             tsquery,
-            title_tsquery,
+            phrase_tsquery,
             title_pattern,
         })
     }
+
+    /// The relevance tiers of this pass, best first (see [`Tier`]).
+    pub(super) fn tiers(&self) -> Vec<Tier> {
+        match (&self.tsquery, &self.phrase_tsquery, self.by_substring) {
+            (Some(_), Some(_), false) => vec![Tier::TitlePhrase, Tier::TitleWords, Tier::Elsewhere],
+            (Some(_), None, false) => vec![Tier::TitleWords, Tier::Elsewhere],
+            // Substring matches are all title matches: they rank alike.
+            _ => vec![Tier::All],
+        }
+    }
+}
+
+/// A relevance tier: the matches that rank alike, in id order. Relevance is the tier, then the
+/// id — the contract's tie-break — so each tier's page is an id-ordered index walk that stops
+/// after the page (or, for a rare word, a bitmap of its few matches), never a ranking of every
+/// match. `ts_rank` (and RUM's `<=>`) put 64,376 of `choc`'s 65,490 matches at one score at
+/// 1,000,000 products, so ordering by score still had to read every tied match to break ties
+/// by id; the tiers keep what the scores told apart that matters (bench/RESULTS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Tier {
+    /// Every word in the title, in order and adjacent: "Green Tea" for `green tea`.
+    TitlePhrase,
+    /// Every word in the title, not as that phrase: "Green Iced Tea".
+    TitleWords,
+    /// Some word only in the category or description (every word matches somewhere).
+    Elsewhere,
+    /// Every match (no `q`, or the substring pass).
+    All,
 }
 
 /// Appends the joins and WHERE clause shared by the count and the page query to
-/// `... FROM products p`. Categories are joined when the page needs their names or the filter
-/// names a category; the count of an id-filtered search does without.
+/// `... FROM products p`, for the matches of `tier` (the count's tier is [`Tier::All`]).
+/// Categories are joined when the page needs their names or the filter names a category;
+/// the count of an id-filtered search does without.
 pub(super) fn filtered<'a>(
     mut sql: Sql<'a>,
     search: &'a ProductSearch,
     text: Option<&TextMatch>,
-    with_categories: bool,
+    tier: Tier,
+    for_page: bool,
 ) -> Sql<'a> {
-    if with_categories || matches!(search.category, Some(CategoryFilter::Name(_))) {
+    if for_page || matches!(search.category, Some(CategoryFilter::Name(_))) {
         sql = sql.push(" JOIN categories c ON c.id = p.category_id");
     }
-    if let Some(store_id) = search.store_id {
-        sql = sql
-            .push(" JOIN inventory i ON i.product_id = p.id AND i.store_id = ")
-            .param::<BigInt, _>(store_id.get());
+    match (search.store_id, for_page) {
+        (Some(store_id), true) => {
+            sql = sql
+                .push(" JOIN inventory i ON i.product_id = p.id AND i.store_id = ")
+                .param::<BigInt, _>(store_id.get());
+        }
+        // A bounded count stops after `bound + 1` matches only if it probes the store's
+        // stock match by match; joined, the planner hashed all of a store's 300,000
+        // inventory rows first (q=green&store_id=11 at 5,001: 114 ms joined, 45 ms probed).
+        // The LIMIT keeps the probe a per-row lookup (the row is unique anyway).
+        (Some(store_id), false) => {
+            sql = sql
+                .push(" CROSS JOIN LATERAL (SELECT i.quantity FROM inventory i WHERE i.product_id = p.id AND i.store_id = ")
+                .param::<BigInt, _>(store_id.get())
+                .push(" LIMIT 1) i");
+        }
+        (None, _) => {}
     }
     sql = sql.push(" WHERE true");
     if let Some(text) = text {
         match (&text.tsquery, &text.title_pattern, text.by_substring) {
             (Some(tsquery), _, false) => {
-                sql = sql
-                    .push(" AND p.search_vector @@ to_tsquery('english', ")
-                    .param::<Text, _>(tsquery.clone())
-                    .push(")");
+                sql = match tier {
+                    Tier::All | Tier::Elsewhere => sql
+                        .push(" AND p.search_vector @@ to_tsquery('english', ")
+                        .param::<Text, _>(tsquery.clone())
+                        .push(")"),
+                    // A title tier implies the match (the title's words are in search_vector
+                    // too): repeating it would make the planner multiply two estimates of the
+                    // same rows and take a common word for a rare one.
+                    Tier::TitlePhrase | Tier::TitleWords => sql,
+                };
+                sql = tier_filter(sql, text, tier);
             }
             (_, Some(pattern), true) => {
                 sql = sql
@@ -175,22 +227,26 @@ pub(super) fn filtered<'a>(
     sql
 }
 
-/// The count query. A search with no filter reads the product count; a store listing with no
-/// product filter counts the store's inventory rows alone: every row names an existing product
-/// (foreign key), so joining products would only add work (measured at 300,000 rows: 36 ms
-/// alone, 259 ms joined).
+/// The count query, which reads at most `count_limit + 1` matches: enough to know whether
+/// there are more than the bound, never every match of a broad word. A search with no filter
+/// reads the product count; a store listing with no product filter counts the store's
+/// inventory rows alone: every row names an existing product (foreign key), so joining
+/// products would only add work (measured at 300,000 rows: 36 ms alone, 259 ms joined).
 pub(super) fn count_query<'a>(search: &'a ProductSearch, text: Option<&TextMatch>) -> Sql<'a> {
+    let enough = i64::from(search.count_limit.get()) + 1;
     let product_filters = text.is_some()
         || search.category.is_some()
         || search.min_price.is_some()
         || search.max_price.is_some();
-    match search.store_id {
+    let matches = match search.store_id {
         // No filter at all: the count kept by triggers (migration 9), not a scan of every row.
         None if !product_filters && search.in_stock.is_none() => {
-            Sql::new("SELECT products AS n FROM product_count")
+            return Sql::new("SELECT least(products, ")
+                .param::<BigInt, _>(enough)
+                .push(") AS n FROM product_count");
         }
         Some(store_id) if !product_filters => {
-            let sql = Sql::new("SELECT count(*) AS n FROM inventory i WHERE i.store_id = ")
+            let sql = Sql::new("SELECT count(*) AS n FROM (SELECT 1 FROM inventory i WHERE i.store_id = ")
                 .param::<BigInt, _>(store_id.get());
             match search.in_stock {
                 Some(true) => sql.push(" AND i.quantity > 0"),
@@ -199,33 +255,40 @@ pub(super) fn count_query<'a>(search: &'a ProductSearch, text: Option<&TextMatch
             }
         }
         _ => filtered(
-            Sql::new("SELECT count(*) AS n FROM products p"),
+            Sql::new("SELECT count(*) AS n FROM (SELECT 1 FROM products p"),
             search,
             text,
+            Tier::All,
             false,
         ),
-    }
+    };
+    matches
+        .push(" LIMIT ")
+        .param::<BigInt, _>(enough)
+        .push(") AS bounded")
 }
 
-/// Relevance: the full-text rank (title matches weigh most), plus 1 when every word matches in
-/// the title, so a title match always beats a description-only match. The title test reads
-/// the weight-A lexemes of the `tsvector` the match has already fetched; `lower(title) LIKE`
-/// cost a quarter more per ranked page (measured: `q=choc`, 65,000 matches, 93 ms against
-/// 68 on one core). The substring pass matches titles only: its matches all rank alike.
-pub(super) fn rank<'a>(sql: Sql<'a>, text: Option<&TextMatch>) -> Sql<'a> {
-    // `0::real`, not `0`: a bare integer in ORDER BY would name a column position.
-    match text {
-        Some(TextMatch {
-            tsquery: Some(tsquery),
-            title_tsquery: Some(title_tsquery),
-            by_substring: false,
-            ..
-        }) => sql
-            .push("(ts_rank(p.search_vector, to_tsquery('english', ")
-            .param::<Text, _>(tsquery.clone())
-            .push(")) + CASE WHEN p.search_vector @@ to_tsquery('english', ")
-            .param::<Text, _>(title_tsquery.clone())
-            .push(") THEN 1 ELSE 0 END)"),
-        _ => sql.push("0::real"),
+/// Appends `tier`'s title condition. Each test reads `title_vector`, whose own statistics tell
+/// the planner how many products a word has in its titles (weights inside `search_vector` are
+/// invisible to the planner's estimates).
+fn tier_filter<'a>(sql: Sql<'a>, text: &TextMatch, tier: Tier) -> Sql<'a> {
+    let title = |sql: Sql<'a>, query: &Option<String>| match query {
+        Some(query) => sql
+            .push("p.title_vector @@ to_tsquery('english', ")
+            .param::<Text, _>(query.clone())
+            .push(")"),
+        None => sql.push("false"),
+    };
+    match tier {
+        Tier::All => sql,
+        Tier::TitlePhrase => title(sql.push(" AND "), &text.phrase_tsquery),
+        Tier::TitleWords => {
+            let sql = title(sql.push(" AND "), &text.tsquery);
+            match &text.phrase_tsquery {
+                Some(_) => title(sql.push(" AND NOT "), &text.phrase_tsquery),
+                None => sql,
+            }
+        }
+        Tier::Elsewhere => title(sql.push(" AND NOT "), &text.tsquery),
     }
 }

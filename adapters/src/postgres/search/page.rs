@@ -1,0 +1,114 @@
+//! The page of a product search: one query for the price and newest sorts, and for
+//! relevance one id-ordered query per tier until the page is full.
+
+use aforro_core::search::{ProductSearch, SearchSort};
+use aforro_core::Result;
+use diesel::sql_types::BigInt;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::query::{filtered, Sql, TextMatch, Tier};
+use super::{Count, HitRow};
+use crate::postgres::error::db_error;
+
+/// The rows of `search`'s page, in order. Relevance is tier by tier (best first), each in id
+/// order: a tier is read only when the ones before it did not fill the page, and a tier that
+/// ends before the page starts is counted (up to where the page starts) to know how much of
+/// the offset it used.
+pub(super) async fn load_page(
+    conn: &mut AsyncPgConnection,
+    search: &ProductSearch,
+    text: Option<&TextMatch>,
+) -> Result<Vec<HitRow>> {
+    let (offset, limit) = (search.page.offset(), search.page.limit());
+    if search.sort != SearchSort::Relevance {
+        return rows(search, text, Tier::All, offset, limit)
+            .load(conn)
+            .await
+            .map_err(db_error);
+    }
+    let tiers = text.map(TextMatch::tiers).unwrap_or_else(|| vec![Tier::All]);
+    let mut page = Vec::new();
+    // How many rows of the page's offset are still to skip when the next tier starts.
+    let mut skip = offset;
+    for tier in tiers {
+        let wanted = limit - page.len() as i64;
+        let found: Vec<HitRow> = rows(search, text, tier, skip, wanted)
+            .load(conn)
+            .await
+            .map_err(db_error)?;
+        let got = found.len() as i64;
+        page.extend(found);
+        if page.len() as i64 == limit {
+            break;
+        }
+        if skip > 0 {
+            // The tier ended inside (or before) the skipped rows: it used as many of them as
+            // it has, at most `skip`.
+            let used = if got > 0 {
+                skip
+            } else {
+                tier_size(conn, search, text, tier, skip).await?
+            };
+            skip -= used;
+        }
+    }
+    Ok(page)
+}
+
+/// The page query of one tier (or of the whole match set for other sorts).
+fn rows<'a>(
+    search: &'a ProductSearch,
+    text: Option<&TextMatch>,
+    tier: Tier,
+    offset: i64,
+    limit: i64,
+) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
+    let quantity = if search.store_id.is_some() {
+        "i.quantity"
+    } else {
+        "NULL::integer"
+    };
+    let select = format!(
+        "SELECT p.id, p.title, p.description, p.price, p.category_id, c.name AS category_name,
+                p.created_at, {quantity} AS quantity
+         FROM products p"
+    );
+    let sql = filtered(Sql::new(&select), search, text, tier, true);
+    let sql = match search.sort {
+        SearchSort::Relevance => sql.push(" ORDER BY p.id"),
+        SearchSort::PriceAscending => sql.push(" ORDER BY p.price, p.id"),
+        SearchSort::PriceDescending => sql.push(" ORDER BY p.price DESC, p.id"),
+        SearchSort::Newest => sql.push(" ORDER BY p.created_at DESC, p.id"),
+    };
+    sql.push(" LIMIT ")
+        .param::<BigInt, _>(limit)
+        .push(" OFFSET ")
+        .param::<BigInt, _>(offset)
+        .query
+}
+
+/// How many rows `tier` has, counted up to `most`.
+async fn tier_size(
+    conn: &mut AsyncPgConnection,
+    search: &ProductSearch,
+    text: Option<&TextMatch>,
+    tier: Tier,
+    most: i64,
+) -> Result<i64> {
+    let sql = filtered(
+        Sql::new("SELECT count(*) AS n FROM (SELECT 1 FROM products p"),
+        search,
+        text,
+        tier,
+        false,
+    );
+    let counted: Count = sql
+        .push(" LIMIT ")
+        .param::<BigInt, _>(most)
+        .push(") AS tier")
+        .query
+        .get_result(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(counted.n)
+}
