@@ -42,14 +42,14 @@ pub struct Readiness {
 )]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let (postgres, redis) = futures_util::join!(state.postgres.ping(), state.redis.ping());
+    // Why each is down goes into the problem's detail, which the request's one log line
+    // names (nothing is logged here: a failed request is logged once, by the middleware).
     let mut down = Vec::new();
     if let Err(error) = &postgres {
-        tracing::warn!(%error, "readiness: postgres does not answer");
-        down.push("postgres");
+        down.push(format!("postgres ({error})"));
     }
     if let Err(error) = &redis {
-        tracing::warn!(%error, "readiness: redis does not answer");
-        down.push("redis");
+        down.push(format!("redis ({error})"));
     }
     if down.is_empty() {
         Ok(HttpResponse::Ok().json(Readiness {
@@ -59,7 +59,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         }))
     } else {
         Err(ApiError::Unavailable(format!(
-            "not ready: {} down ({} redis operations failed since start)",
+            "not ready: {} down; {} redis operations failed since start",
             down.join(" and "),
             state.redis.failed_operations()
         )))

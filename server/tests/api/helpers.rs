@@ -32,6 +32,7 @@ impl TestApp {
             redis_key_prefix: db.name.clone(),
             request_timeout_seconds: 5,
             http_workers: Some(2),
+            metrics_bind: None,
             database: DatabaseSettings {
                 database_url: db.url.clone(),
                 database_pool_size: 8,
