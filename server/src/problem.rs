@@ -236,6 +236,10 @@ impl MessageBody for ClosingBody {
 #[derive(Debug, Clone)]
 pub struct ProblemDetail(pub String);
 
+/// Why a 5xx response built without an error (readiness) failed, for its log line.
+#[derive(Debug, Clone)]
+pub struct ProblemCause(pub String);
+
 /// A problem+json response.
 pub fn problem_response(
     status: StatusCode,

@@ -22,7 +22,7 @@ use tracing::Instrument;
 
 use super::Metrics;
 use crate::app::AppState;
-use crate::problem::{ApiError, ProblemDetail};
+use crate::problem::{ApiError, ProblemCause, ProblemDetail};
 
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 
@@ -144,6 +144,13 @@ fn log_failure<B>(response: &ServiceResponse<B>, status: StatusCode) {
         .map(|error| match error.as_error::<ApiError>() {
             Some(api) => cause_chain(api),
             None => error.to_string(),
+        })
+        .or_else(|| {
+            response
+                .response()
+                .extensions()
+                .get::<ProblemCause>()
+                .map(|c| c.0.clone())
         })
         .unwrap_or_else(|| detail.clone());
     tracing::error!(status = status.as_u16(), %detail, %cause, "server error");
