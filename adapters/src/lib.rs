@@ -12,3 +12,4 @@ pub mod smtp;
 pub mod telemetry;
 #[cfg(feature = "test-db")]
 pub mod test_redis;
+pub mod trace;

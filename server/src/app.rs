@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{NormalizePath, TrailingSlash};
+use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{guard, web, App, HttpRequest, HttpResponse, HttpServer, ResponseError, Route};
 use aforro_adapters::local_rate_limit::LocalRateLimiter;
 use aforro_adapters::postgres::{PoolSettings, Postgres};
@@ -22,11 +22,11 @@ use aforro_core::rate_limit::{RateLimit, RateLimiter};
 use aforro_core::search::{CatalogSearch, CountLimit};
 use aforro_core::stores::StoreRepository;
 use anyhow::Context as _;
-use tracing_actix_web::TracingLogger;
 
 use crate::config::{Settings, TrustedProxies};
 use crate::extract::BodyDeadline;
-use crate::openapi::openapi_json;
+use crate::observe::{metrics, observe, Metrics};
+use crate::openapi::{docs_file, docs_index, openapi_json};
 use crate::problem::ApiError;
 use crate::routes::{catalogue, health, inventory, orders, search, stock};
 
@@ -68,8 +68,10 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     /// Postgres, for `/readyz`.
     pub postgres: Postgres,
-    /// Redis, for `/readyz`.
+    /// Redis, for `/readyz` and `/metrics`.
     pub redis: Redis,
+    /// This app's metrics (its own registry: see [`Metrics`]).
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -112,6 +114,7 @@ impl AppState {
             trusted_proxies: settings.cache.trusted_proxies.clone(),
             postgres,
             redis,
+            metrics: Metrics::new()?,
         })
     }
 }
@@ -149,6 +152,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         get("/healthz", read().to(health::healthz)),
         get("/readyz", read().to(health::readyz)),
         get("/openapi.json", read().to(openapi_json)),
+        get("/docs", read().to(docs_index)),
+        get("/docs/{file}", read().to(docs_file)),
     ];
     for (path, allow, route) in routes {
         cfg.service(
@@ -243,10 +248,20 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     )))
 }
 
-/// A bound, not yet running, HTTP server.
+/// Registers `GET /metrics`: not rate limited, never cached (see [`metrics`]).
+pub fn configure_metrics(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/metrics")
+            .route(read().to(metrics::metrics))
+            .default_service(web::to(|req: HttpRequest| method_not_allowed(req, "GET, HEAD"))),
+    );
+}
+
+/// A bound, not yet running, HTTP server (and its metrics server, when it has one).
 pub struct Application {
     port: u16,
     server: Server,
+    metrics_server: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -256,14 +271,27 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(state);
         let request_timeout = Duration::from_secs(settings.request_timeout_seconds);
+        // `/metrics` with the API, unless it has an address of its own.
+        let metrics_listener = match &settings.metrics_bind {
+            Some(bind) => Some(TcpListener::bind(bind)?),
+            None => None,
+        };
+        let metrics_with_api = metrics_listener.is_none();
+        let api_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
-                // The last wrap runs first: normalise the path before the logger records the route.
-                .wrap(TracingLogger::default())
+                // The last wrap runs first: normalise the path before the route is matched and
+                // recorded.
+                .wrap(from_fn(observe))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
-                .app_data(state.clone())
+                .app_data(api_state.clone())
                 .app_data(BodyDeadline(request_timeout))
                 .configure(configure)
+                .configure(|cfg| {
+                    if metrics_with_api {
+                        configure_metrics(cfg);
+                    }
+                })
                 .default_service(web::to(not_found))
         })
         .shutdown_timeout(10)
@@ -272,7 +300,36 @@ impl Application {
             server = server.workers(workers);
         }
         let server = server.listen(listener)?.run();
-        Ok(Self { port, server })
+        let metrics_server = match metrics_listener {
+            Some(listener) => {
+                let port = listener.local_addr()?.port();
+                // One worker: a scrape every few seconds. Its own requests are not counted in
+                // the API's metrics (no `observe`).
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .wrap(NormalizePath::new(TrailingSlash::Trim))
+                        .app_data(state.clone())
+                        .configure(configure_metrics)
+                        .default_service(web::to(not_found))
+                })
+                .workers(1)
+                .shutdown_timeout(1)
+                .listen(listener)?
+                .run();
+                Some((port, server))
+            }
+            None => None,
+        };
+        Ok(Self {
+            port,
+            server,
+            metrics_server,
+        })
+    }
+
+    /// The port of the separate metrics server (`METRICS_BIND_ADDR`), if there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(port, _)| *port)
     }
 
     /// The port actually bound (useful with port 0).
@@ -283,6 +340,12 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then stops accepting and lets in-flight requests finish
     /// (up to 10 s).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        match self.metrics_server {
+            Some((_, metrics)) => {
+                let (api, metrics) = futures_util::join!(self.server, metrics);
+                api.and(metrics)
+            }
+            None => self.server.await,
+        }
     }
 }

@@ -47,6 +47,10 @@ pub struct Settings {
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "HTTP_WORKERS")]
     pub http_workers: Option<usize>,
+    /// Serve `GET /metrics` on this address instead of on `BIND_ADDR` (e.g. a port only the
+    /// monitoring network reaches). Unset: `/metrics` is served with the API.
+    #[arg(long = "metrics-bind", env = "METRICS_BIND_ADDR")]
+    pub metrics_bind: Option<String>,
     /// Database settings.
     #[command(flatten)]
     pub database: DatabaseSettings,

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod config;
 pub mod extract;
+pub mod observe;
 pub mod openapi;
 pub mod problem;
 pub mod routes;

@@ -1,10 +1,14 @@
-//! The OpenAPI 3.1 document, served at `GET /openapi.json`.
+//! The OpenAPI 3.1 document, served at `GET /openapi.json`, and its browsable view at `GET /docs`.
 
-use actix_web::HttpResponse;
+use std::sync::{Arc, LazyLock};
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse, ResponseError};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::Config;
 
-use crate::problem::{Problem, ProblemField};
+use crate::problem::{ApiError, Problem, ProblemField};
 use crate::routes::catalogue::{reads as catalogue_reads, writes as catalogue_writes};
 use crate::routes::{health, inventory, orders, search, stock};
 
@@ -60,4 +64,45 @@ impl Modify for BearerScheme {
 /// `GET /openapi.json`.
 pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+/// Where Swagger UI finds the document: the one `GET /openapi.json` serves.
+fn docs_config() -> Arc<Config<'static>> {
+    static CONFIG: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| Arc::new(Config::from("/openapi.json")));
+    Arc::clone(&CONFIG)
+}
+
+/// `GET /docs`: Swagger UI, a browsable view of `/openapi.json`. Its assets are compiled into
+/// the binary (utoipa-swagger-ui's `vendored` feature), so it works with no network.
+///
+/// Paths are matched without their trailing slash, so `/docs` and `/docs/` both land here and
+/// the page cannot tell which the browser shows: a `<base>` makes its relative asset links
+/// resolve under `/docs/` either way.
+pub async fn docs_index() -> HttpResponse {
+    match utoipa_swagger_ui::serve("index.html", docs_config()) {
+        Ok(Some(file)) => {
+            let html =
+                String::from_utf8_lossy(&file.bytes).replacen("<head>", "<head><base href=\"/docs/\">", 1);
+            HttpResponse::Ok().content_type(file.content_type).body(html)
+        }
+        _ => HttpResponse::NotFound().finish(),
+    }
+}
+
+/// `GET /docs/{file}`: Swagger UI's assets (scripts, styles, its initializer naming
+/// `/openapi.json`).
+pub async fn docs_file(file: web::Path<String>) -> HttpResponse {
+    match utoipa_swagger_ui::serve(&file, docs_config()) {
+        Ok(Some(file)) => {
+            let mut response = HttpResponse::Ok();
+            if file.gzpipped {
+                response.insert_header((header::CONTENT_ENCODING, header::ContentEncoding::Gzip));
+            }
+            response
+                .content_type(file.content_type)
+                .body(file.bytes.into_owned())
+        }
+        Ok(None) => ApiError::NotFound(format!("no such file in /docs: {file}")).error_response(),
+        Err(error) => ApiError::Core(aforro_core::Error::internal(error.to_string())).error_response(),
+    }
 }

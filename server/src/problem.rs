@@ -148,11 +148,8 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if status.is_server_error() {
-            tracing::error!(error = %self, source = ?std::error::Error::source(self), "request failed");
-        } else {
-            tracing::debug!(error = %self, "request refused");
-        }
+        // Not logged here: the request's middleware logs every failed request once, with its
+        // route and trace id (see `observe::middleware`).
         if let ApiError::RequestTimeout { unread, .. } = self {
             return unread.closing_response(status, self.detail());
         }
@@ -199,12 +196,14 @@ impl UnreadBody {
             errors: None,
         };
         let bytes = serde_json::to_vec(&problem).unwrap_or_default();
-        HttpResponse::build(status)
+        let mut response = HttpResponse::build(status)
             .insert_header((header::CONTENT_TYPE, "application/problem+json"))
             .body(ClosingBody {
                 bytes: Some(Bytes::from(bytes)),
                 _unread: Rc::clone(&self.0),
-            })
+            });
+        response.extensions_mut().insert(ProblemDetail(problem.detail));
+        response
     }
 }
 
@@ -232,6 +231,15 @@ impl MessageBody for ClosingBody {
     }
 }
 
+/// The `detail` of a problem response, kept in the response's extensions so the request's log
+/// line can name it without reading the body.
+#[derive(Debug, Clone)]
+pub struct ProblemDetail(pub String);
+
+/// Why a 5xx response built without an error (readiness) failed, for its log line.
+#[derive(Debug, Clone)]
+pub struct ProblemCause(pub String);
+
 /// A problem+json response.
 pub fn problem_response(
     status: StatusCode,
@@ -242,10 +250,12 @@ pub fn problem_response(
         kind: "about:blank".to_string(),
         title: status.canonical_reason().unwrap_or("Error").to_string(),
         status: status.as_u16(),
-        detail,
+        detail: detail.clone(),
         errors,
     };
-    HttpResponse::build(status)
+    let mut response = HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "application/problem+json"))
-        .json(problem)
+        .json(problem);
+    response.extensions_mut().insert(ProblemDetail(detail));
+    response
 }

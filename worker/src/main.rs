@@ -10,6 +10,8 @@ use aforro_adapters::redis::Redis;
 use aforro_adapters::smtp::SmtpMailer;
 use aforro_core::jobs::{Mailer, SummaryRepository};
 use aforro_worker::config::{Connections, JobSettings, RetentionSettings};
+use aforro_worker::metered::MeteredQueue;
+use aforro_worker::metrics::{Sources, WorkerMetrics};
 use aforro_worker::runner::Worker;
 use aforro_worker::schedule::{Scheduler, SummarySchedule, DEFAULT_SUMMARY_SCHEDULE};
 use anyhow::Context;
@@ -35,6 +37,34 @@ struct Cli {
     /// When the scheduler enqueues the daily summary: cron (minute hour day month weekday), UTC.
     #[arg(long, env = "SUMMARY_SCHEDULE", default_value = DEFAULT_SUMMARY_SCHEDULE, global = true)]
     summary_schedule: String,
+    /// Where `run` and `schedule` serve Prometheus metrics (`GET /metrics`); `off` for none.
+    /// An address already taken (a second worker on the host) is logged and skipped: jobs
+    /// matter more than their metrics.
+    #[arg(long, env = "METRICS_ADDR", default_value = "127.0.0.1:9101", global = true)]
+    metrics_addr: String,
+}
+
+/// Serves the worker's metrics on `addr` unless it is `off`; returns them.
+fn start_metrics(addr: &str, postgres: &Postgres, redis: &Redis) -> anyhow::Result<WorkerMetrics> {
+    let metrics = WorkerMetrics::new()?;
+    if addr.eq_ignore_ascii_case("off") {
+        return Ok(metrics);
+    }
+    let sources = Sources {
+        postgres: postgres.clone(),
+        redis: redis.clone(),
+    };
+    match std::net::TcpListener::bind(addr) {
+        Ok(listener) => {
+            let port = aforro_worker::metrics::serve(listener, metrics.clone(), sources)
+                .with_context(|| format!("cannot serve metrics on {addr}"))?;
+            tracing::info!(addr, port, "serving metrics");
+        }
+        Err(error) => {
+            tracing::warn!(addr, %error, "metrics address unavailable; running without /metrics (set METRICS_ADDR)");
+        }
+    }
+    Ok(metrics)
 }
 
 #[derive(Subcommand)]
@@ -124,11 +154,13 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(%day, stores = summaries.len(), "inventory summaries stored");
         }
         Command::Schedule => {
+            let metrics = start_metrics(&cli.metrics_addr, &postgres, &redis)?;
             let scheduler = Scheduler {
                 outbox: Arc::new(postgres.clone()),
                 schedule,
                 retention: Arc::new(postgres),
                 retention_policy: cli.retention.policy(),
+                metrics: Some(metrics),
             };
             scheduler.run(shutdown_signal()).await;
         }
@@ -139,9 +171,13 @@ async fn main() -> anyhow::Result<()> {
                 Some(url) => Arc::new(SmtpMailer::new(postgres.clone(), url)?),
                 None => Arc::new(RecordingMailer::new(postgres.clone())),
             };
+            let metrics = start_metrics(&cli.metrics_addr, &postgres, &redis)?;
             let worker = Worker {
                 outbox: Arc::new(postgres.clone()),
-                queue: Arc::new(redis.clone()),
+                queue: Arc::new(MeteredQueue {
+                    inner: redis.clone(),
+                    metrics: metrics.clone(),
+                }),
                 orders: Arc::new(postgres.clone()),
                 mailer,
                 summaries: Arc::new(postgres.clone()),
@@ -163,6 +199,7 @@ async fn main() -> anyhow::Result<()> {
                     schedule,
                     retention: Arc::new(postgres),
                     retention_policy: cli.retention.policy(),
+                    metrics: Some(metrics),
                 };
                 tokio::join!(worker.run(shutdown.clone()), scheduler.run(shutdown));
             } else {

@@ -10,6 +10,8 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use croner::Cron;
 use tokio_util::sync::CancellationToken;
 
+use crate::metrics::WorkerMetrics;
+
 /// How often the scheduler looks for what retention deletes.
 const RETENTION_INTERVAL: Duration = Duration::from_secs(60);
 /// Pause between two batches of deletes, so that the deletes never hold the table for long.
@@ -56,6 +58,8 @@ pub struct Scheduler {
     pub retention: Arc<dyn Retention>,
     /// How long they are kept.
     pub retention_policy: RetentionPolicy,
+    /// Where successful runs are recorded (`aforro_scheduler_last_success_timestamp_seconds`).
+    pub metrics: Option<WorkerMetrics>,
 }
 
 impl Scheduler {
@@ -83,6 +87,12 @@ impl Scheduler {
         Ok(total)
     }
 
+    fn succeeded(&self, task: &str) {
+        if let Some(metrics) = &self.metrics {
+            metrics.scheduler_succeeded(task);
+        }
+    }
+
     /// Enqueues the summary on its schedule and applies retention every minute, until
     /// `shutdown`.
     pub async fn run(&self, shutdown: CancellationToken) {
@@ -93,7 +103,11 @@ impl Scheduler {
 
     async fn retention_loop(&self, shutdown: &CancellationToken) {
         while !shutdown.is_cancelled() {
-            match self.prune(shutdown).await {
+            let pruned = self.prune(shutdown).await;
+            if pruned.is_ok() {
+                self.succeeded("retention");
+            }
+            match pruned {
                 Ok(Pruned {
                     completed_jobs: 0,
                     idempotency_keys: 0,
@@ -130,6 +144,7 @@ impl Scheduler {
             loop {
                 match self.enqueue_summary(day).await {
                     Ok(added) => {
+                        self.succeeded("summary");
                         tracing::info!(%day, added, "inventory summary enqueued");
                         break;
                     }

@@ -229,6 +229,7 @@ async fn a_summary_counts_the_days_orders_and_the_stock() {
         schedule: aforro_worker::schedule::SummarySchedule::parse("5 0 * * *").unwrap(),
         retention: Arc::new(setup.postgres.clone()),
         retention_policy: Default::default(),
+        metrics: None,
     };
     let next_day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     assert!(scheduler.enqueue_summary(next_day).await.unwrap());

@@ -25,6 +25,8 @@ fn spawn_worker(db: &TestDb, claim_idle_seconds: u32) -> Child {
         .env("REDIS_KEY_PREFIX", &db.name)
         .env("JOB_CLAIM_IDLE_SECONDS", claim_idle_seconds.to_string())
         .env("RUST_LOG", "warn")
+        // Two run at once here: neither needs metrics, and they would share one port.
+        .env("METRICS_ADDR", "off")
         .stdout(Stdio::null())
         .spawn()
         .expect("worker binary")

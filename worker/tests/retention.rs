@@ -23,6 +23,7 @@ fn scheduler(setup: &Setup, batch: usize) -> Scheduler {
             idempotency_keys: Duration::from_secs(86_400),
             batch,
         },
+        metrics: None,
     }
 }
 

@@ -29,5 +29,6 @@ pub use error::db_error;
 pub(crate) use mailer::record_sent;
 pub use mailer::RecordingMailer;
 pub use migrations::run_migrations;
-pub use pool::{PoolSettings, Postgres};
+pub use outbox::OutboxBacklog;
+pub use pool::{PoolSettings, PoolStats, Postgres};
 pub use search::SUGGEST_LENGTH_BANDS;

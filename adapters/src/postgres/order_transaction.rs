@@ -45,6 +45,7 @@ use super::error::db_error;
 use super::prepared::Prepared;
 use super::rows::{count, id};
 use super::schema::idempotency_keys;
+use crate::trace::current_trace_id;
 
 /// Starts the transaction, pinning generic plans for its statements. Their parameters are
 /// arrays, and with an array of unknown length Postgres costs the generic plan above the
@@ -353,9 +354,12 @@ fn store_order<'c>(
              FROM new_order, line
              ORDER BY line.position
          ), confirmation AS (
-             INSERT INTO outbox (kind, order_id)
-             SELECT 'order_confirmation', new_order.id FROM new_order WHERE ",
+             INSERT INTO outbox (kind, order_id, trace_id)
+             SELECT 'order_confirmation', new_order.id, ",
     )
+    // The request's trace id, so the worker logs it with the confirmation (see `trace`).
+    .bind::<Nullable<Text>, _>(current_trace_id().map(|t| t.as_str().to_owned()))
+    .sql(" FROM new_order WHERE ")
     .bind::<Bool, _>(order.send_confirmation)
     .sql(
         "

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use aforro_core::jobs::{Job, Outbox, OutboxEntry};
+use aforro_core::jobs::{Job, JobOrigin, Outbox, OutboxEntry};
 use aforro_core::{OrderId, Result, StoreId};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,6 +13,7 @@ use diesel_async::RunQueryDsl;
 use super::error::db_error;
 use super::rows::id;
 use super::Postgres;
+use crate::trace::current_trace_id;
 
 #[derive(QueryableByName)]
 struct OutboxRow {
@@ -26,6 +27,10 @@ struct OutboxRow {
     day: Option<NaiveDate>,
     #[diesel(sql_type = Nullable<BigInt>)]
     store_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    trace_id: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
 }
 
 impl OutboxRow {
@@ -46,7 +51,51 @@ impl OutboxRow {
                 )))
             }
         };
-        Ok(OutboxEntry { id: self.id, job })
+        Ok(OutboxEntry {
+            id: self.id,
+            job,
+            origin: JobOrigin {
+                trace_id: self.trace_id,
+                enqueued_at: Some(self.created_at),
+            },
+        })
+    }
+}
+
+/// Jobs written to the outbox and not yet done (nor given up on), for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxBacklog {
+    /// How many.
+    pub waiting: i64,
+    /// When the oldest was written; `None` when none waits.
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+#[derive(QueryableByName)]
+struct BacklogRow {
+    #[diesel(sql_type = BigInt)]
+    waiting: i64,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    oldest: Option<DateTime<Utc>>,
+}
+
+impl Postgres {
+    /// The outbox's backlog: rows neither completed nor dead. Read through the relay's partial
+    /// index (migration 6), which holds exactly those rows, so its cost grows with the backlog
+    /// and not with the jobs done.
+    pub async fn outbox_backlog(&self) -> Result<OutboxBacklog> {
+        let mut conn = self.conn().await?;
+        let row: BacklogRow = diesel::sql_query(
+            "SELECT count(*) AS waiting, min(created_at) AS oldest FROM outbox
+             WHERE completed_at IS NULL AND dead_at IS NULL",
+        )
+        .get_result(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        Ok(OutboxBacklog {
+            waiting: row.waiting,
+            oldest: row.oldest,
+        })
     }
 }
 
@@ -77,14 +126,16 @@ impl Outbox for Postgres {
         };
         // `not_waiting` is one of the constant texts above, never input.
         let inserted = diesel::sql_query(format!(
-            "INSERT INTO outbox (kind, order_id, day, store_id)
-             SELECT $1, $2, $3, $4 WHERE {not_waiting}
+            "INSERT INTO outbox (kind, order_id, day, store_id, trace_id)
+             SELECT $1, $2, $3, $4, $5 WHERE {not_waiting}
              ON CONFLICT DO NOTHING"
         ))
         .bind::<Text, _>(kind)
         .bind::<Nullable<BigInt>, _>(order_id)
         .bind::<Nullable<Date>, _>(day)
         .bind::<Nullable<BigInt>, _>(store_id)
+        // The request's (or job's) trace, so the worker can log it with the job.
+        .bind::<Nullable<Text>, _>(current_trace_id().map(|t| t.as_str().to_owned()))
         .execute(&mut *conn)
         .await
         .map_err(db_error)?;
@@ -123,7 +174,7 @@ impl Outbox for Postgres {
              UPDATE outbox o SET published_at = now(), publish_count = o.publish_count + 1
              FROM claimed
              WHERE o.id = claimed.id
-             RETURNING o.id, o.kind, o.order_id, o.day, o.store_id",
+             RETURNING o.id, o.kind, o.order_id, o.day, o.store_id, o.trace_id, o.created_at",
         )
         .bind::<BigInt, _>(i64::try_from(limit).unwrap_or(i64::MAX))
         .bind::<diesel::sql_types::Double, _>(republish_after.as_secs_f64())

@@ -29,6 +29,19 @@ impl Default for PoolSettings {
     }
 }
 
+/// A snapshot of the connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Most connections the pool opens.
+    pub max_size: usize,
+    /// Connections open now.
+    pub size: usize,
+    /// Connections handed out now.
+    pub in_use: usize,
+    /// Callers waiting for a connection now.
+    pub waiting: usize,
+}
+
 /// The PostgreSQL adapter: a shared pool of diesel-async connections.
 #[derive(Clone)]
 pub struct Postgres {
@@ -91,6 +104,17 @@ impl Postgres {
             recycle: Some(self.wait_timeout),
         };
         self.pool.timeout_get(&timeouts).await.ok()
+    }
+
+    /// The pool's connections right now, for metrics.
+    pub fn pool_stats(&self) -> PoolStats {
+        let status = self.pool.status();
+        PoolStats {
+            max_size: status.max_size,
+            size: status.size,
+            in_use: status.size.saturating_sub(status.available),
+            waiting: status.waiting,
+        }
     }
 
     /// Succeeds when the database answers a trivial query.

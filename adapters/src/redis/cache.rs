@@ -68,6 +68,9 @@ impl Redis {
             Err(_) => return Err(Error::internal("pending bump list poisoned")),
         };
         self.incr(&pending).await?;
+        if pending.contains(&self.epoch_key()) {
+            self.epoch_bumps.fetch_add(1, Ordering::Relaxed);
+        }
         if let Ok(mut list) = self.pending_bumps.lock() {
             list.retain(|key| !pending.contains(key));
         }

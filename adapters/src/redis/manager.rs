@@ -95,6 +95,8 @@ pub struct TrackingManager {
     pub(crate) run_id_key: String,
     /// `{prefix}:v:epoch`.
     pub(crate) epoch_key: String,
+    /// Counts the epoch bumps made here (see [`super::Redis::epoch_bumps`]).
+    pub(crate) epoch_bumps: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl TrackingManager {
@@ -120,6 +122,8 @@ impl TrackingManager {
             .invoke_async(conn)
             .await?;
         if bumped == 1 {
+            self.epoch_bumps
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             tracing::info!("redis (re)started since the last connection: cache epoch bumped");
         }
         Ok(())

@@ -54,6 +54,9 @@ pub struct Redis {
     failures: Arc<AtomicU64>,
     /// Whether the job stream's consumer group is known to exist; see [`queue`].
     group_ready: Arc<AtomicBool>,
+    /// Times this process bumped the cache epoch (Redis restarted, or came back after an
+    /// outage this process saw); shared with the connection manager.
+    epoch_bumps: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Redis {
@@ -69,6 +72,7 @@ impl Redis {
     /// this adapter writes starts with `key_prefix` and a colon. Fails only for a malformed URL.
     pub fn connect(redis_url: &str, key_prefix: &str) -> Result<Self> {
         let manager = RedisConnectionManager::new(redis_url).map_err(|e| Error::Internal(Box::new(e)))?;
+        let epoch_bumps = Arc::new(AtomicU64::new(0));
         let pool = Pool::builder()
             .max_size(32)
             .connection_timeout(CONNECTION_TIMEOUT)
@@ -83,6 +87,7 @@ impl Redis {
                 inner: manager,
                 run_id_key: format!("{key_prefix}:v:run_id"),
                 epoch_key: epoch_key(key_prefix),
+                epoch_bumps: Arc::clone(&epoch_bumps),
             });
         let nonce = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -99,6 +104,7 @@ impl Redis {
             sequence: Arc::default(),
             group_ready: Arc::default(),
             failures: Arc::default(),
+            epoch_bumps,
         })
     }
 
@@ -128,6 +134,17 @@ impl Redis {
     /// Operations that failed because Redis could not be reached, since this process started.
     pub fn failed_operations(&self) -> u64 {
         self.failures.load(Ordering::Relaxed)
+    }
+
+    /// Cache invalidations (version keys) that failed and wait to be applied; while any wait,
+    /// this process bypasses the cache.
+    pub fn pending_invalidations(&self) -> usize {
+        self.pending_bumps.lock().map(|p| p.len()).unwrap_or(0)
+    }
+
+    /// Times this process bumped the cache epoch since it started.
+    pub fn epoch_bumps(&self) -> u64 {
+        self.epoch_bumps.load(Ordering::Relaxed)
     }
 
     fn pool_error(&self, error: bb8_redis::bb8::RunError<RedisError>) -> Error {

@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use aforro_core::jobs::{Delivery, Job, JobQueue, OutboxEntry};
+use aforro_core::jobs::{Delivery, Job, JobOrigin, JobQueue, OutboxEntry};
 use aforro_core::{Error, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -24,7 +24,9 @@ const GROUP: &str = "workers";
 /// a few times a second, busy ones never wait.
 const MAX_BLOCK: Duration = Duration::from_millis(300);
 
-/// KEYS: retry set, stream. ARGV: max to move. Members are `outbox_id|attempt|job json`.
+/// KEYS: retry set, stream. ARGV: max to move. Members are
+/// `outbox_id|attempt|enqueued_ms|trace_id|job json` (either of the middle two may be empty),
+/// or `outbox_id|attempt|job json` as written before jobs carried their origin.
 static PROMOTE: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
@@ -32,9 +34,15 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
 for _, member in ipairs(due) do
-  local outbox_id, attempt, job = string.match(member, '^(%d+)|(%d+)|(.*)$')
+  local outbox_id, attempt, enqueued, trace, job = string.match(member, '^(%d+)|(%d+)|(%d*)|(%x*)|({.*)$')
   if outbox_id then
-    redis.call('XADD', KEYS[2], '*', 'outbox_id', outbox_id, 'attempt', attempt, 'job', job)
+    redis.call('XADD', KEYS[2], '*', 'outbox_id', outbox_id, 'attempt', attempt, 'job', job,
+      'enqueued_ms', enqueued, 'trace_id', trace)
+  else
+    outbox_id, attempt, job = string.match(member, '^(%d+)|(%d+)|(.*)$')
+    if outbox_id then
+      redis.call('XADD', KEYS[2], '*', 'outbox_id', outbox_id, 'attempt', attempt, 'job', job)
+    end
   end
   redis.call('ZREM', KEYS[1], member)
 end
@@ -102,14 +110,15 @@ impl Redis {
                 let attempt: u32 = entry.get("attempt")?;
                 let job: String = entry.get("job")?;
                 let job: Job = serde_json::from_str(&job).ok()?;
-                Some((outbox_id, attempt, job))
+                Some((outbox_id, attempt, job, origin_of(&entry)))
             })();
             match parsed {
-                Some((outbox_id, attempt, job)) => deliveries.push(Delivery {
+                Some((outbox_id, attempt, job, origin)) => deliveries.push(Delivery {
                     id: entry.id,
                     outbox_id,
                     job,
                     attempt,
+                    origin,
                 }),
                 None => {
                     tracing::error!(id = %entry.id, fields = ?entry.map, "unreadable job message; dead-lettered");
@@ -133,6 +142,25 @@ impl Redis {
         Ok(deliveries)
     }
 
+    /// Messages received by some worker and not yet acknowledged (the group's pending
+    /// entries list): jobs being run, or held by a worker that died until one takes them over.
+    pub async fn stream_pending(&self) -> Result<u64> {
+        let mut conn = self.conn().await?;
+        // XPENDING's summary form: [count, first id, last id, consumers].
+        let reply: redis::RedisResult<(u64, redis::Value, redis::Value, redis::Value)> =
+            redis::cmd("XPENDING")
+                .arg(self.stream_key())
+                .arg(GROUP)
+                .query_async(&mut *conn)
+                .await;
+        match reply {
+            Ok((count, ..)) => Ok(count),
+            // No stream or group yet: nothing was ever received.
+            Err(e) if e.code() == Some("NOGROUP") => Ok(0),
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
     /// Acknowledges and deletes message `id` in `pipe`, made atomic (the caller adds the
     /// rest and runs it).
     fn settle(&self, pipe: &mut redis::Pipeline, id: &str) {
@@ -149,6 +177,30 @@ impl Redis {
     }
 }
 
+/// The origin fields of a message; absent or empty fields (messages from before jobs carried
+/// them) are `None`.
+fn origin_of(entry: &StreamId) -> JobOrigin {
+    let text = |field: &str| entry.get::<String>(field).filter(|v| !v.is_empty());
+    JobOrigin {
+        trace_id: text("trace_id"),
+        enqueued_at: text("enqueued_ms")
+            .and_then(|ms| ms.parse::<i64>().ok())
+            .and_then(DateTime::<Utc>::from_timestamp_millis),
+    }
+}
+
+/// The origin as two stream field values: milliseconds since the epoch, and the trace id
+/// (empty when unknown).
+fn origin_fields(origin: &JobOrigin) -> (String, String) {
+    (
+        origin
+            .enqueued_at
+            .map(|at| at.timestamp_millis().to_string())
+            .unwrap_or_default(),
+        origin.trace_id.clone().unwrap_or_default(),
+    )
+}
+
 fn encode(job: &Job) -> Result<String> {
     serde_json::to_string(job).map_err(|e| Error::Internal(Box::new(e)))
 }
@@ -159,6 +211,7 @@ impl JobQueue for Redis {
         self.ensure_group().await?;
         let mut pipe = redis::pipe();
         for entry in entries {
+            let (enqueued_ms, trace_id) = origin_fields(&entry.origin);
             pipe.cmd("XADD")
                 .arg(self.stream_key())
                 .arg("*")
@@ -168,6 +221,10 @@ impl JobQueue for Redis {
                 .arg(0)
                 .arg("job")
                 .arg(encode(&entry.job)?)
+                .arg("enqueued_ms")
+                .arg(enqueued_ms)
+                .arg("trace_id")
+                .arg(trace_id)
                 .ignore();
         }
         let mut conn = self.conn().await?;
@@ -258,8 +315,9 @@ impl JobQueue for Redis {
     }
 
     async fn retry_later(&self, delivery: &Delivery, delay: Duration) -> Result<()> {
+        let (enqueued_ms, trace_id) = origin_fields(&delivery.origin);
         let member = format!(
-            "{}|{}|{}",
+            "{}|{}|{enqueued_ms}|{trace_id}|{}",
             delivery.outbox_id,
             delivery.attempt + 1,
             encode(&delivery.job)?
@@ -293,6 +351,8 @@ impl JobQueue for Redis {
             .arg(delivery.attempt)
             .arg("job")
             .arg(encode(&delivery.job)?)
+            .arg("trace_id")
+            .arg(origin_fields(&delivery.origin).1)
             .arg("error")
             .arg(error)
             .ignore();

@@ -43,6 +43,7 @@ fn deliveries(orders: &[i64]) -> Vec<Delivery> {
                 order_id: order_id(id),
             },
             attempt: 0,
+            origin: JobOrigin::default(),
         })
         .collect()
 }

@@ -23,7 +23,7 @@ mod usecases;
 
 pub use batch::{process_batch, BatchOutcome};
 pub use email::{render_order_confirmation, EmailMessage, MailSettings};
-pub use model::{Delivery, Job, OutboxEntry, RetryPolicy};
+pub use model::{Delivery, Job, JobOrigin, OutboxEntry, RetryPolicy};
 pub use ports::{JobQueue, Mailer, Outbox, Retention, Sent, SummaryRepository};
 pub use retention::{prune_once, Pruned, RetentionPolicy};
 pub use summary::{summary_for, InventorySummary, DEFAULT_LOW_STOCK_THRESHOLD};

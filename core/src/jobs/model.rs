@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{OrderId, StoreId};
@@ -47,6 +47,17 @@ impl Job {
     }
 }
 
+/// Where a job came from, for the operator: carried from the outbox row through the queue to
+/// the worker, which logs the trace id and measures the time from enqueue to done. No
+/// use-case decides anything by it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobOrigin {
+    /// The W3C trace id of the request (or job) that enqueued it, if it ran in one.
+    pub trace_id: Option<String>,
+    /// When it was written to the outbox.
+    pub enqueued_at: Option<DateTime<Utc>>,
+}
+
 /// A job waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEntry {
@@ -54,6 +65,8 @@ pub struct OutboxEntry {
     pub id: i64,
     /// The job.
     pub job: Job,
+    /// Where it came from.
+    pub origin: JobOrigin,
 }
 
 /// A job handed to a worker by the queue.
@@ -67,6 +80,8 @@ pub struct Delivery {
     pub job: Job,
     /// Failed attempts before this one (0 on the first).
     pub attempt: u32,
+    /// Where it came from (the outbox row's trace id and time).
+    pub origin: JobOrigin,
 }
 
 /// How failed jobs are retried.

@@ -47,6 +47,7 @@ fn delivery(attempt: u32) -> Delivery {
             order_id: OrderId::new(41).unwrap(),
         },
         attempt,
+        origin: JobOrigin::default(),
     }
 }
 
@@ -93,6 +94,7 @@ async fn the_relay_releases_its_claim_when_the_queue_is_down() {
     let entries = vec![OutboxEntry {
         id: 7,
         job: delivery(0).job,
+        origin: JobOrigin::default(),
     }];
     let mut outbox = MockOutbox::new();
     outbox
@@ -143,6 +145,7 @@ async fn the_relay_publishes_what_it_claims() {
         Ok(vec![OutboxEntry {
             id: 7,
             job: delivery(0).job,
+            origin: JobOrigin::default(),
         }])
     });
     outbox.expect_release().never();

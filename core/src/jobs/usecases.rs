@@ -179,13 +179,13 @@ pub(super) async fn settle_failure(
     let attempts = delivery.attempt + 1;
     if permanent || attempts >= policy.max_attempts {
         let reason = failure.to_string();
-        tracing::error!(job = delivery.job.kind(), outbox_id = delivery.outbox_id, attempts, error = %reason, "job dead-lettered");
+        tracing::error!(job = delivery.job.kind(), outbox_id = delivery.outbox_id, trace_id = delivery.origin.trace_id.as_deref(), attempts, error = %reason, "job dead-lettered");
         queue.dead_letter(delivery, &reason).await?;
         outbox.mark_dead(delivery.outbox_id, &reason).await?;
         return Ok(Processed::Dead);
     }
     let delay = policy.backoff(delivery.attempt);
-    tracing::warn!(job = delivery.job.kind(), outbox_id = delivery.outbox_id, attempts, retry_in_ms = delay.as_millis() as u64, error = %failure, "job failed; will retry");
+    tracing::warn!(job = delivery.job.kind(), outbox_id = delivery.outbox_id, trace_id = delivery.origin.trace_id.as_deref(), attempts, retry_in_ms = delay.as_millis() as u64, error = %failure, "job failed; will retry");
     queue.retry_later(delivery, delay).await?;
     Ok(Processed::Retrying(delay))
 }

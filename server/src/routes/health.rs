@@ -1,11 +1,11 @@
 //! `GET /healthz` (the process runs) and `GET /readyz` (its dependencies answer).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, Problem, ProblemCause};
 
 /// Liveness.
 #[derive(Debug, Serialize, ToSchema)]
@@ -42,14 +42,17 @@ pub struct Readiness {
 )]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let (postgres, redis) = futures_util::join!(state.postgres.ping(), state.redis.ping());
+    // Why each is down goes to the request's one log line as its cause (nothing is logged
+    // here: the middleware logs a failed request once).
     let mut down = Vec::new();
+    let mut causes = Vec::new();
     if let Err(error) = &postgres {
-        tracing::warn!(%error, "readiness: postgres does not answer");
         down.push("postgres");
+        causes.push(format!("postgres: {error}"));
     }
     if let Err(error) = &redis {
-        tracing::warn!(%error, "readiness: redis does not answer");
         down.push("redis");
+        causes.push(format!("redis: {error}"));
     }
     if down.is_empty() {
         Ok(HttpResponse::Ok().json(Readiness {
@@ -58,10 +61,13 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
             redis_failed_operations: state.redis.failed_operations(),
         }))
     } else {
-        Err(ApiError::Unavailable(format!(
+        let mut response = ApiError::Unavailable(format!(
             "not ready: {} down ({} redis operations failed since start)",
             down.join(" and "),
             state.redis.failed_operations()
-        )))
+        ))
+        .error_response();
+        response.extensions_mut().insert(ProblemCause(causes.join("; ")));
+        Ok(response)
     }
 }

@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use aforro_core::cache::place_order_invalidating;
-use aforro_core::orders::{self, Order, OrderSummary, PlaceOrder, RequestedItem};
+use aforro_core::orders::{self, Order, OrderStatus, OrderSummary, PlaceOrder, RequestedItem};
 use aforro_core::{Error, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -188,6 +188,14 @@ pub async fn place_order(
         key,
     )
     .await?;
+    if !placed.replayed {
+        let status = match placed.order.status {
+            OrderStatus::Confirmed => "confirmed",
+            OrderStatus::Rejected => "rejected",
+            OrderStatus::Pending => "pending",
+        };
+        state.metrics.orders.with_label_values(&[status]).inc();
+    }
     tracing::info!(
         order_id = placed.order.id.get(),
         store_id = placed.order.store_id.get(),

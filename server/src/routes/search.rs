@@ -213,7 +213,6 @@ pub async fn suggest(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
             Err(error) => error.error_response(),
         }
     } else {
-        tracing::info!(client, "suggest rate limit reached");
         ApiError::TooManyRequests(reset.max(1)).error_response()
     };
     let headers = response.headers_mut();

@@ -205,7 +205,23 @@ pub async fn adjust_stock(
         &request,
         key,
     )
-    .await?;
+    .await;
+    // Refused: the stock would go below zero (409), or the request broke a rule the
+    // repository checks (422). Other errors are failures, counted as 5xx by the middleware.
+    let outcome = match &adjusted {
+        Ok(adjusted) if adjusted.replayed => None,
+        Ok(_) => Some("applied"),
+        Err(aforro_core::Error::Conflict(_) | aforro_core::Error::Invalid(_)) => Some("refused"),
+        Err(_) => None,
+    };
+    if let Some(outcome) = outcome {
+        state
+            .metrics
+            .stock_adjustments
+            .with_label_values(&[outcome])
+            .inc();
+    }
+    let adjusted = adjusted?;
     // No `Location`: an adjustment has no URL of its own (RFC 9110 §15.3.2 has `Location` name
     // the resource created, and the movements list is not that), and the contract gives the
     // header to catalogue writes only. The body is the whole adjustment.

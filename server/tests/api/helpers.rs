@@ -35,6 +35,7 @@ impl TestApp {
             request_timeout_seconds: 5,
             search_count_limit: DEFAULT_SEARCH_COUNT_LIMIT,
             http_workers: Some(2),
+            metrics_bind: None,
             database: DatabaseSettings {
                 database_url: db.url.clone(),
                 database_pool_size: 8,

@@ -8,6 +8,7 @@ mod contention;
 mod contract;
 mod faults;
 mod helpers;
+mod observability;
 mod orders;
 mod reads;
 mod search;
