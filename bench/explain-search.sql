@@ -1,16 +1,37 @@
 -- EXPLAIN ANALYZE of the main search and suggest queries, as adapters/src/postgres/search/
 -- builds them (parameters inlined). Run by scripts/bench-search against the bench database.
-\echo '== search: q=green tea (relevance), count + page (full-text; trigram only as fallback)'
+\echo '== search: q=choc (65,490 matches), bounded count at 10,001: the scan stops at the bound (Limit rows=10001)'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
-SELECT count(*) FROM products p
-WHERE true AND p.search_vector @@ to_tsquery('english', '''green'':* & ''tea'':*');
+SELECT count(*) AS n FROM (SELECT 1 FROM products p
+WHERE true AND p.search_vector @@ to_tsquery('english', '''choc'':*') LIMIT 10001) AS bounded;
+\echo '== search: q=choc, first page by relevance: the title tier walks products_pkey and stops after 20 rows'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT p.id, p.title, p.description, p.price, p.category_id, c.name, p.created_at
 FROM products p JOIN categories c ON c.id = p.category_id
-WHERE true AND p.search_vector @@ to_tsquery('english', '''green'':* & ''tea'':*')
-ORDER BY (ts_rank(p.search_vector, to_tsquery('english', '''green'':* & ''tea'':*'))
-          + CASE WHEN p.search_vector @@ to_tsquery('english', '''green'':*A & ''tea'':*A') THEN 1 ELSE 0 END) DESC, p.id
-LIMIT 20 OFFSET 0;
+WHERE true AND p.title_vector @@ to_tsquery('english', '''choc'':*')
+ORDER BY p.id LIMIT 20 OFFSET 0;
+\echo '== search: q=green&store_id=11, bounded count: each match probes the store stock, stops at the bound'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT count(*) AS n FROM (SELECT 1 FROM products p
+CROSS JOIN LATERAL (SELECT i.quantity FROM inventory i WHERE i.product_id = p.id AND i.store_id = 11 LIMIT 1) i
+WHERE true AND p.search_vector @@ to_tsquery('english', '''green'':*') LIMIT 10001) AS bounded;
+\echo '== search: q=mango&store_id=7&in_stock=true, first page: title tier in id order, merged with the store stock'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT p.id, p.title, p.price, c.name, i.quantity
+FROM products p JOIN categories c ON c.id = p.category_id
+JOIN inventory i ON i.product_id = p.id AND i.store_id = 7
+WHERE true AND p.title_vector @@ to_tsquery('english', '''mango'':*') AND i.quantity > 0
+ORDER BY p.id LIMIT 20 OFFSET 0;
+\echo '== search: q=green tea, first tier (the phrase in the title): a bitmap of its few titles'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT p.id FROM products p JOIN categories c ON c.id = p.category_id
+WHERE true AND p.title_vector @@ to_tsquery('english', '''green'':* <-> ''tea'':*')
+ORDER BY p.id LIMIT 20 OFFSET 0;
+\echo '== search: q=crunchy&sort=price: the price index walk stops after the page'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT p.id FROM products p JOIN categories c ON c.id = p.category_id
+WHERE true AND p.search_vector @@ to_tsquery('english', '''crunchy'':*')
+ORDER BY p.price, p.id LIMIT 20 OFFSET 0;
 \echo '== search fallback: q=olate (no word starts so), trigram substring'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT count(*) FROM products p WHERE true AND lower(p.title) LIKE '%olate%';

@@ -11,10 +11,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Integer, Nullable, Numeric, Text, Timestamptz};
 use diesel::QueryableByName;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 
-use self::query::{count_query, like_escape, TextMatch};
+use self::query::{count_query, like_escape, Sql, TextMatch};
 use super::error::db_error;
 use super::rows::{count, id, total};
 use super::Postgres;
@@ -71,25 +71,32 @@ impl Postgres {
         let count_sql = count_query(search, text);
         match spare {
             Some(mut count_conn) => tokio::try_join!(
-                async {
-                    count_sql
-                        .query
-                        .get_result::<Count>(&mut *count_conn)
-                        .await
-                        .map_err(db_error)
-                },
+                count_matches(&mut count_conn, count_sql),
                 page::load_page(&mut page_conn, search, text),
             ),
             None => {
-                let counted = count_sql
-                    .query
-                    .get_result::<Count>(&mut *page_conn)
-                    .await
-                    .map_err(db_error)?;
+                let counted = count_matches(&mut page_conn, count_sql).await?;
                 Ok((counted, page::load_page(&mut page_conn, search, text).await?))
             }
         }
     }
+}
+
+/// Runs a bounded count with sequential scans off for its transaction. A count that stops at
+/// the bound must reach the matches through an index; given a LIMIT, the planner bets that a
+/// sequential scan meets them early, which for a word in 3% of the products read about
+/// 100,000 rows to find 3,453 (36 ms, against 14 through the index) and flipped plans from
+/// one bound to the next. `SET LOCAL` ends with the transaction, so the pooled connection
+/// keeps its defaults (a transaction cut short marks the connection broken: the pool drops it).
+async fn count_matches(conn: &mut AsyncPgConnection, sql: Sql<'_>) -> Result<Count> {
+    conn.transaction(async move |conn| {
+        diesel::sql_query("SET LOCAL enable_seqscan = off")
+            .execute(conn)
+            .await?;
+        sql.query.get_result::<Count>(conn).await
+    })
+    .await
+    .map_err(db_error)
 }
 
 #[async_trait]
