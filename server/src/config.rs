@@ -9,7 +9,7 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://aforro:aforro@127.0.0.1:55432
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:56379";
 
 /// Default `SEARCH_COUNT_LIMIT` (see [`Settings::search_count_limit`]).
-pub const DEFAULT_SEARCH_COUNT_LIMIT: u32 = 10_000;
+pub const DEFAULT_SEARCH_COUNT_LIMIT: u32 = 5_000;
 
 /// Where the data lives.
 #[derive(Debug, Clone, Args)]
