@@ -164,35 +164,47 @@ impl Drop for PgOrderTransaction {
 #[async_trait]
 impl OrderTransaction for PgOrderTransaction {
     async fn claim_idempotency_key(&mut self, key: &IdempotencyKey, fingerprint: &str) -> Result<KeyClaim> {
-        let begin = self.open();
+        let mut begin = self.open();
         let conn = self.conn()?;
         // Waits for a concurrent transaction holding the same key; after it commits this
         // inserts nothing and the SELECT below sees its row, after it rolls back this inserts.
-        let mut insert_conn = conn;
-        let insert = diesel::insert_into(idempotency_keys::table)
-            .values((
-                idempotency_keys::key.eq(key.as_str()),
-                idempotency_keys::fingerprint.eq(fingerprint),
-            ))
-            .on_conflict_do_nothing()
-            .execute(&mut insert_conn);
-        let inserted = Self::first_or_next(conn, begin, insert).await.map_err(db_error)?;
-        if inserted == 1 {
-            return Ok(KeyClaim::Claimed);
+        // A committed key can also expire (retention) between the two statements: the SELECT
+        // then finds nothing and the key is free, so it is claimed again (twice is enough:
+        // a key only expires once its TTL has passed).
+        for _ in 0..2 {
+            let mut insert_conn = conn;
+            let insert = diesel::insert_into(idempotency_keys::table)
+                .values((
+                    idempotency_keys::key.eq(key.as_str()),
+                    idempotency_keys::fingerprint.eq(fingerprint),
+                ))
+                .on_conflict_do_nothing()
+                .execute(&mut insert_conn);
+            let inserted = Self::first_or_next(conn, begin, insert).await.map_err(db_error)?;
+            begin = false;
+            if inserted == 1 {
+                return Ok(KeyClaim::Claimed);
+            }
+            let mut select_conn = conn;
+            let existing: Option<(String, Option<i64>)> = idempotency_keys::table
+                .find(key.as_str())
+                .select((idempotency_keys::fingerprint, idempotency_keys::order_id))
+                .get_result(&mut select_conn)
+                .await
+                .optional()
+                .map_err(db_error)?;
+            if let Some((fingerprint, order_id)) = existing {
+                let order_id =
+                    order_id.ok_or_else(|| Error::internal("idempotency key committed without an order"))?;
+                return Ok(KeyClaim::Existing {
+                    fingerprint,
+                    order_id: id(order_id, OrderId::new)?,
+                });
+            }
         }
-        let mut select_conn = conn;
-        let (fingerprint, order_id): (String, Option<i64>) = idempotency_keys::table
-            .find(key.as_str())
-            .select((idempotency_keys::fingerprint, idempotency_keys::order_id))
-            .get_result(&mut select_conn)
-            .await
-            .map_err(db_error)?;
-        let order_id =
-            order_id.ok_or_else(|| Error::internal("idempotency key committed without an order"))?;
-        Ok(KeyClaim::Existing {
-            fingerprint,
-            order_id: id(order_id, OrderId::new)?,
-        })
+        Err(Error::internal(
+            "idempotency key expired twice while being claimed",
+        ))
     }
 
     async fn lock_stock(

@@ -128,33 +128,43 @@ impl StockAdjustmentTransaction for PgStockAdjustmentTransaction {
         let conn = self.conn()?;
         // Waits for a concurrent transaction holding the same key; after it commits this
         // inserts nothing and the SELECT below sees its row, after it rolls back this inserts.
-        let inserted = diesel::insert_into(adjustment_idempotency_keys::table)
-            .values((
-                adjustment_idempotency_keys::key.eq(key.as_str()),
-                adjustment_idempotency_keys::fingerprint.eq(fingerprint),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await
-            .map_err(db_error)?;
-        if inserted == 1 {
-            return Ok(AdjustmentKeyClaim::Claimed);
+        // A committed key can also expire (retention) between the two statements: the SELECT
+        // then finds nothing and the key is free, so it is claimed again.
+        for _ in 0..2 {
+            let inserted = diesel::insert_into(adjustment_idempotency_keys::table)
+                .values((
+                    adjustment_idempotency_keys::key.eq(key.as_str()),
+                    adjustment_idempotency_keys::fingerprint.eq(fingerprint),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await
+                .map_err(db_error)?;
+            if inserted == 1 {
+                return Ok(AdjustmentKeyClaim::Claimed);
+            }
+            let existing: Option<(String, Option<i64>)> = adjustment_idempotency_keys::table
+                .find(key.as_str())
+                .select((
+                    adjustment_idempotency_keys::fingerprint,
+                    adjustment_idempotency_keys::adjustment_id,
+                ))
+                .get_result(conn)
+                .await
+                .optional()
+                .map_err(db_error)?;
+            if let Some((fingerprint, adjustment_id)) = existing {
+                let adjustment_id = adjustment_id
+                    .ok_or_else(|| Error::internal("idempotency key committed without an adjustment"))?;
+                return Ok(AdjustmentKeyClaim::Existing {
+                    fingerprint,
+                    adjustment_id: id(adjustment_id, AdjustmentId::new)?,
+                });
+            }
         }
-        let (fingerprint, adjustment_id): (String, Option<i64>) = adjustment_idempotency_keys::table
-            .find(key.as_str())
-            .select((
-                adjustment_idempotency_keys::fingerprint,
-                adjustment_idempotency_keys::adjustment_id,
-            ))
-            .get_result(conn)
-            .await
-            .map_err(db_error)?;
-        let adjustment_id = adjustment_id
-            .ok_or_else(|| Error::internal("idempotency key committed without an adjustment"))?;
-        Ok(AdjustmentKeyClaim::Existing {
-            fingerprint,
-            adjustment_id: id(adjustment_id, AdjustmentId::new)?,
-        })
+        Err(Error::internal(
+            "idempotency key expired twice while being claimed",
+        ))
     }
 
     async fn lock_stock_row(&mut self, store_id: StoreId, product_id: ProductId) -> Result<LockedStock> {

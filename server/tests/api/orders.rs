@@ -1,5 +1,6 @@
 //! POST /orders/ and GET /orders/{id}/.
 
+use diesel_async::SimpleAsyncConnection;
 use serde_json::{json, Value};
 
 use crate::helpers::{problem_fields, TestApp};
@@ -239,4 +240,51 @@ async fn missing_orders_are_404() {
         assert_eq!(response.status(), 404, "{path}");
         assert_eq!(response.headers()["content-type"], "application/problem+json");
     }
+}
+
+/// A key that expires (retention deletes it) between the claim's INSERT, which found it, and
+/// its SELECT, which then finds nothing, is claimed again: the request places a new order (the
+/// old key had passed its TTL) instead of failing with a 500. A statement trigger plays
+/// retention at exactly that moment, once.
+#[tokio::test]
+async fn a_key_that_expires_while_it_is_claimed_is_claimed_again() {
+    let app = TestApp::spawn().await;
+    app.seed_basic().await;
+    let body = json!({"store_id": 2, "items": [{"product_id": 1, "quantity_requested": 1}]});
+    let send = || {
+        app.client
+            .post(app.url("/orders/"))
+            .header("Idempotency-Key", "expiring")
+            .json(&body)
+            .send()
+    };
+    let first: Value = send().await.unwrap().json().await.unwrap();
+    // One batch (the function body has semicolons of its own, which run_sql would split).
+    let mut conn = app.db.conn().await.unwrap();
+    conn.batch_execute(
+        "CREATE TABLE expire_once (key text);
+         INSERT INTO expire_once VALUES ('expiring');
+         CREATE FUNCTION expire_key_once() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+             DELETE FROM idempotency_keys k USING expire_once e WHERE k.key = e.key;
+             DELETE FROM expire_once;
+             RETURN NULL;
+         END $$;
+         CREATE TRIGGER expire_key_once AFTER INSERT ON idempotency_keys
+             FOR EACH STATEMENT EXECUTE FUNCTION expire_key_once();",
+    )
+    .await
+    .unwrap();
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert!(again.headers().get("idempotent-replayed").is_none());
+    let again: Value = again.json().await.unwrap();
+    assert_ne!(again["id"], first["id"], "the expired key places a new order");
+    assert_eq!(
+        app.db
+            .scalar("SELECT count(*)::bigint AS n FROM expire_once")
+            .await,
+        0,
+        "the trigger ran"
+    );
 }
