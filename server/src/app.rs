@@ -77,13 +77,15 @@ pub struct AppState {
 impl AppState {
     /// Builds the adapters (no connection is opened yet).
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        let postgres = Postgres::connect(
-            &settings.database.database_url,
-            PoolSettings {
-                max_size: settings.database.database_pool_size,
-                ..PoolSettings::default()
-            },
-        )?;
+        let pool = PoolSettings {
+            max_size: settings.database.database_pool_size,
+            ..PoolSettings::default()
+        };
+        let mut postgres = Postgres::connect(&settings.database.database_url, pool)?;
+        if let Some(read_url) = &settings.read_replica.database_read_url {
+            let wait = Duration::from_millis(settings.read_replica.database_read_wait_ms);
+            postgres = postgres.with_read_replica(read_url, pool, wait)?;
+        }
         let redis = Redis::connect(&settings.redis_url, &settings.redis_key_prefix)?;
         let cache: Arc<dyn Cache> = if settings.cache.cache_enabled {
             Arc::new(redis.clone())

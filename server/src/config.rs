@@ -22,6 +22,19 @@ pub struct DatabaseSettings {
     pub database_pool_size: usize,
 }
 
+/// An optional streaming replica for the server's reads.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReadReplicaSettings {
+    /// A streaming replica for reads that may lag (search, suggest, listings, order and
+    /// summary reads); each waits until the replica has what the primary had when the read
+    /// began, so none is older than a response already given. Unset: every read on the primary.
+    #[arg(long, env = "DATABASE_READ_URL", hide_env_values = true)]
+    pub database_read_url: Option<String>,
+    /// How long a read waits for the replica to catch up before it reads from the primary.
+    #[arg(long, env = "DATABASE_READ_WAIT_MS", default_value_t = 50, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    pub database_read_wait_ms: u64,
+}
+
 /// Settings of the HTTP server.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
@@ -54,6 +67,9 @@ pub struct Settings {
     /// Database settings.
     #[command(flatten)]
     pub database: DatabaseSettings,
+    /// Read replica settings.
+    #[command(flatten)]
+    pub read_replica: ReadReplicaSettings,
     /// Cache and rate-limit settings.
     #[command(flatten)]
     pub cache: CacheSettings,

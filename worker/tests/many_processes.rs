@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use aforro_server::app::{AppState, Application};
 use aforro_server::config::{
-    CacheSettings, DatabaseSettings, Settings, TrustedProxies, DEFAULT_SEARCH_COUNT_LIMIT,
+    CacheSettings, DatabaseSettings, ReadReplicaSettings, Settings, TrustedProxies,
+    DEFAULT_SEARCH_COUNT_LIMIT,
 };
 use aforro_worker::runner::Worker;
 use support::Setup;
@@ -32,6 +33,7 @@ async fn server(setup: &Setup) -> String {
             database_url: setup.db.url.clone(),
             database_pool_size: 8,
         },
+        read_replica: ReadReplicaSettings::default(),
         cache: CacheSettings {
             cache_enabled: true,
             cache_ttl_seconds: 300,

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use aforro_adapters::redis::Redis;
 use aforro_server::app::{AppState, Application};
 use aforro_server::config::{
-    CacheSettings, DatabaseSettings, Settings, TrustedProxies, DEFAULT_SEARCH_COUNT_LIMIT,
+    CacheSettings, DatabaseSettings, ReadReplicaSettings, Settings, TrustedProxies,
+    DEFAULT_SEARCH_COUNT_LIMIT,
 };
 use aforro_worker::metered::MeteredQueue;
 use aforro_worker::metrics::{serve, Sources, WorkerMetrics};
@@ -155,6 +156,7 @@ async fn a_requests_trace_id_reaches_the_workers_job_log_line() {
             database_url: setup.db.url.clone(),
             database_pool_size: 4,
         },
+        read_replica: ReadReplicaSettings::default(),
         cache: CacheSettings {
             cache_enabled: true,
             cache_ttl_seconds: 300,

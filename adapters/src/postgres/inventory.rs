@@ -21,7 +21,7 @@ impl InventoryRepository for Postgres {
         store_id: StoreId,
         page: PageRequest,
     ) -> Result<Page<InventoryItem>> {
-        let mut conn = self.conn().await?;
+        let (mut conn, _) = self.read_conn().await?;
         let count_all: i64 = inventory::table
             .filter(inventory::store_id.eq(store_id.get()))
             .count()

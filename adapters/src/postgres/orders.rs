@@ -48,7 +48,7 @@ impl OrderRepository for Postgres {
              ORDER BY o.id, oi.id",
         )
         .bind::<Array<BigInt>, _>(&raw)
-        .load(&mut *self.conn().await?)
+        .load(&mut *self.read_conn().await?.0)
         .await
         .map_err(db_error)?;
         rows.chunk_by(|a, b| a.id == b.id)
@@ -67,7 +67,7 @@ impl OrderRepository for Postgres {
 
     /// Two queries: the count, and the page with each order's totals aggregated in SQL.
     async fn list_store_orders(&self, store_id: StoreId, page: PageRequest) -> Result<Page<OrderSummary>> {
-        let mut conn = self.conn().await?;
+        let (mut conn, _) = self.read_conn().await?;
         let count_all: i64 = orders::table
             .filter(orders::store_id.eq(store_id.get()))
             .count()

@@ -10,6 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::error::{db_error, pool_error};
 use super::order_transaction::CommitReady;
+use super::replica::Replica;
 
 /// Pool sizing and time limits.
 #[derive(Debug, Clone, Copy)]
@@ -46,7 +47,9 @@ pub struct PoolStats {
 #[derive(Clone)]
 pub struct Postgres {
     pool: Pool<AsyncPgConnection>,
-    wait_timeout: Duration,
+    pub(crate) wait_timeout: Duration,
+    /// Where reads that may lag run, when configured (see `replica`).
+    pub(crate) replica: Option<Replica>,
     /// Which pooled connections may pipeline an order's COMMIT (see `order_transaction`).
     pub(crate) commit_ready: Arc<CommitReady>,
 }
@@ -59,34 +62,57 @@ impl std::fmt::Debug for Postgres {
     }
 }
 
+/// A pool of `settings.max_size` connections to `database_url`, none opened yet.
+fn build_pool(database_url: &str, settings: PoolSettings) -> Result<Pool<AsyncPgConnection>> {
+    let mut config = ManagerConfig::default();
+    // No `SELECT 1` before each use: it was one more round trip per request (measured:
+    // orders/s at 8 clients 979 → 1,205 without it). A connection killed by a database
+    // restart fails the one request that uses it (503), is marked broken and replaced.
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager = AsyncDieselConnectionManager::new_with_config(database_url, config);
+    Pool::builder(manager)
+        .max_size(settings.max_size)
+        // Hand out the most recently returned connection: under light load the same few
+        // backends stay busy (and warm) instead of rotating through every pooled one.
+        // Three runs side by side at 8 clients: 2,111/2,085/2,146 orders/s against
+        // 2,101/1,802/2,092 with the default FIFO.
+        .queue_mode(deadpool::managed::QueueMode::Lifo)
+        .wait_timeout(Some(settings.wait_timeout))
+        .create_timeout(Some(settings.wait_timeout))
+        .recycle_timeout(Some(settings.wait_timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|e| Error::Internal(Box::new(e)))
+}
+
 impl Postgres {
     /// Builds the pool. No connection is opened until one is needed, so this succeeds while
     /// the database is down; requests then fail with `Unavailable` until it is back.
     pub fn connect(database_url: &str, settings: PoolSettings) -> Result<Self> {
-        let mut config = ManagerConfig::default();
-        // No `SELECT 1` before each use: it was one more round trip per request (measured:
-        // orders/s at 8 clients 979 → 1,205 without it). A connection killed by a database
-        // restart fails the one request that uses it (503), is marked broken and replaced.
-        config.recycling_method = RecyclingMethod::Fast;
-        let manager = AsyncDieselConnectionManager::new_with_config(database_url, config);
-        let pool = Pool::builder(manager)
-            .max_size(settings.max_size)
-            // Hand out the most recently returned connection: under light load the same few
-            // backends stay busy (and warm) instead of rotating through every pooled one.
-            // Three runs side by side at 8 clients: 2,111/2,085/2,146 orders/s against
-            // 2,101/1,802/2,092 with the default FIFO.
-            .queue_mode(deadpool::managed::QueueMode::Lifo)
-            .wait_timeout(Some(settings.wait_timeout))
-            .create_timeout(Some(settings.wait_timeout))
-            .recycle_timeout(Some(settings.wait_timeout))
-            .runtime(deadpool::Runtime::Tokio1)
-            .build()
-            .map_err(|e| Error::Internal(Box::new(e)))?;
         Ok(Self {
-            pool,
+            pool: build_pool(database_url, settings)?,
             wait_timeout: settings.wait_timeout,
+            replica: None,
             commit_ready: Arc::new(CommitReady::new(settings.max_size)),
         })
+    }
+
+    /// Sends the reads that may lag (search, suggest, inventory and order listings, order and
+    /// summary reads) to the streaming replica at `read_url`, each once the replica has caught
+    /// up with the primary as of the read's start, waiting at most `wait` before reading from
+    /// the primary instead (see `replica`). Writes stay on the primary.
+    pub fn with_read_replica(
+        mut self,
+        read_url: &str,
+        settings: PoolSettings,
+        wait: Duration,
+    ) -> Result<Self> {
+        self.replica = Some(Replica {
+            pool: build_pool(read_url, settings)?,
+            wait,
+            counters: Arc::default(),
+        });
+        Ok(self)
     }
 
     /// A connection from the pool.

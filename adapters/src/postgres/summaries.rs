@@ -110,7 +110,7 @@ impl SummaryRepository for Postgres {
         store_id: StoreId,
         day: Option<NaiveDate>,
     ) -> Result<Option<InventorySummary>> {
-        let mut conn = self.conn().await?;
+        let (mut conn, _) = self.read_conn().await?;
         let row: Option<SummaryRow> = diesel::sql_query(format!(
             "SELECT {COLUMNS} FROM inventory_summaries
              WHERE store_id = $1 AND ($2::date IS NULL OR day = $2)

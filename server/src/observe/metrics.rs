@@ -40,6 +40,7 @@ pub struct Metrics {
     redis_failures: IntCounter,
     pending_invalidations: IntGauge,
     epoch_bumps: IntCounter,
+    replica_reads: IntCounterVec,
     /// Held while counters catch up with the adapters' totals (see [`catch_up`]).
     catching_up: std::sync::Arc<std::sync::Mutex<()>>,
 }
@@ -122,6 +123,15 @@ impl Metrics {
             "Times this process bumped the cache epoch (Redis restarted or came back from an outage).",
         )?;
         registry.register(Box::new(epoch_bumps.clone()))?;
+        let replica_reads = IntCounterVec::new(
+            Opts::new(
+                "aforro_db_replica_reads_total",
+                "Reads that may run on the read replica, by where they ran: replica (caught up), \
+                 primary (the replica was behind for DATABASE_READ_WAIT_MS, or unreachable).",
+            ),
+            &["served_by"],
+        )?;
+        registry.register(Box::new(replica_reads.clone()))?;
         Ok(Self {
             registry,
             http_requests,
@@ -136,6 +146,7 @@ impl Metrics {
             redis_failures,
             pending_invalidations,
             epoch_bumps,
+            replica_reads,
             catching_up: std::sync::Arc::default(),
         })
     }
@@ -158,6 +169,15 @@ impl Metrics {
         if let Ok(_guard) = self.catching_up.lock() {
             catch_up(&self.redis_failures, redis.failed_operations());
             catch_up(&self.epoch_bumps, redis.epoch_bumps());
+            let reads = postgres.replica_reads();
+            catch_up(
+                &self.replica_reads.with_label_values(&["replica"]),
+                reads.on_replica,
+            );
+            catch_up(
+                &self.replica_reads.with_label_values(&["primary"]),
+                reads.fell_back,
+            );
         }
         let mut text = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut text)?;

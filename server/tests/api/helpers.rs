@@ -4,7 +4,8 @@
 pub use aforro_adapters::postgres::test_db::TestDb;
 use aforro_server::app::{AppState, Application};
 use aforro_server::config::{
-    CacheSettings, DatabaseSettings, Settings, TrustedProxies, DEFAULT_REDIS_URL, DEFAULT_SEARCH_COUNT_LIMIT,
+    CacheSettings, DatabaseSettings, ReadReplicaSettings, Settings, TrustedProxies, DEFAULT_REDIS_URL,
+    DEFAULT_SEARCH_COUNT_LIMIT,
 };
 use serde_json::Value;
 
@@ -39,6 +40,14 @@ impl TestApp {
             database: DatabaseSettings {
                 database_url: db.url.clone(),
                 database_pool_size: 8,
+            },
+            // `DATABASE_READ_URL` (a streaming replica of the test cluster) runs this suite's
+            // reads on the replica: the test database is named as on the primary.
+            read_replica: ReadReplicaSettings {
+                database_read_url: std::env::var("DATABASE_READ_URL")
+                    .ok()
+                    .map(|url| same_database(&url, &db.name)),
+                database_read_wait_ms: 50,
             },
             cache: CacheSettings {
                 cache_enabled: true,
@@ -141,3 +150,11 @@ pub fn problem_fields(body: &Value) -> Vec<String> {
 }
 
 pub use aforro_adapters::test_redis::{dead_port, RedisProcess};
+
+/// `url` with its database name replaced by `name`.
+pub fn same_database(url: &str, name: &str) -> String {
+    match url.rfind('/') {
+        Some(cut) => format!("{}/{name}", &url[..cut]),
+        None => format!("{url}/{name}"),
+    }
+}

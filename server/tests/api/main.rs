@@ -11,6 +11,7 @@ mod helpers;
 mod observability;
 mod orders;
 mod reads;
+mod replica;
 mod search;
 mod search_counts;
 mod stock;

@@ -66,8 +66,8 @@ impl Postgres {
         search: &ProductSearch,
         text: Option<&TextMatch>,
     ) -> Result<(Count, Vec<HitRow>)> {
-        let mut page_conn = self.conn().await?;
-        let spare = self.spare_conn().await;
+        let (mut page_conn, side) = self.read_conn().await?;
+        let spare = self.spare_read_conn(side).await;
         let count_sql = count_query(search, text);
         let by_index = search.store_id.is_some();
         match spare {
@@ -144,7 +144,7 @@ impl CatalogSearch for Postgres {
     /// One query when the prefix group fills the list, then one per title-length band until
     /// the contains group fills it.
     async fn suggest(&self, text: &SuggestText, limit: usize) -> Result<Vec<String>> {
-        let mut conn = self.conn().await?;
+        let (mut conn, _) = self.read_conn().await?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let prefix = text.as_str();
         let prefix_pattern = format!("{}%", like_escape(prefix));
