@@ -35,7 +35,7 @@ async fn metrics(app: &TestApp) -> String {
     response.text().await.unwrap()
 }
 
-async fn metric(app: &TestApp, name: &str, labels: &[(&str, &str)]) -> f64 {
+pub(crate) async fn metric(app: &TestApp, name: &str, labels: &[(&str, &str)]) -> f64 {
     sample(&metrics(app).await, name, labels)
 }
 

@@ -8,6 +8,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 use serde_json::{json, Value};
 
 use crate::helpers::{same_database, TestApp};
+use crate::observability::metric;
 
 /// The replica of this test's database once it has everything the primary has now (the test
 /// database was just created from a template, which the replica replays block by block), or
@@ -53,11 +54,7 @@ struct CaughtUp {
 
 /// `aforro_db_replica_reads_total{served_by}` from the server's metrics.
 async fn reads_served_by(app: &TestApp, side: &str) -> u64 {
-    let text = app.get("/metrics").await.text().await.unwrap();
-    let prefix = format!("aforro_db_replica_reads_total{{served_by=\"{side}\"}} ");
-    text.lines()
-        .find_map(|line| line.strip_prefix(&prefix))
-        .map_or(0, |n| n.trim().parse().unwrap())
+    metric(app, "aforro_db_replica_reads_total", &[("served_by", side)]).await as u64
 }
 
 #[derive(diesel::QueryableByName)]
