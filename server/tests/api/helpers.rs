@@ -59,6 +59,20 @@ impl TestApp {
             },
         };
         customize(&mut settings);
+        // A test that points this server at another test's database reads that database's
+        // replica too.
+        if let (Some(read), Ok(base)) = (
+            settings.read_replica.database_read_url.as_mut(),
+            std::env::var("DATABASE_READ_URL"),
+        ) {
+            let name = settings
+                .database
+                .database_url
+                .rsplit('/')
+                .next()
+                .unwrap_or_default();
+            *read = same_database(&base, name);
+        }
         let state = AppState::from_settings(&settings).expect("state");
         let app = Application::build(&settings, state).expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
