@@ -110,31 +110,46 @@ async fn no_read_is_older_than_an_order_while_replay_is_paused() {
         .batch_execute("SELECT pg_wal_replay_pause()")
         .await
         .unwrap();
-    let fell_back = reads_served_by(&app, "primary").await;
-    let placed = app
-        .post_order(json!({"store_id": 1, "items": [{"product_id": 1, "quantity_requested": 2}]}))
-        .await;
-    let status = placed.status();
-    // The replica still has 5 units; every read after the order must say 3.
-    let inventory: Value = app.get("/stores/1/inventory/").await.json().await.unwrap();
-    let search: Value = app
-        .get("/api/search/products/?q=green&store_id=1")
+    // Whatever happens while replay is paused, it is resumed before this test fails: a paused
+    // replica would send every later read of the suite to the primary.
+    let paused = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(async {
+        let fell_back = reads_served_by(&app, "primary").await;
+        let placed = app
+            .post_order(json!({"store_id": 1, "items": [{"product_id": 1, "quantity_requested": 2}]}))
+            .await;
+        // The replica still has 5 units; every read after the order must say 3.
+        let inventory: Value = app.get("/stores/1/inventory/").await.json().await.unwrap();
+        let search: Value = app
+            .get("/api/search/products/?q=green&store_id=1")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let fell_back_after = reads_served_by(&app, "primary").await;
+        let stale_on_replica = diesel::sql_query(
+            "SELECT quantity::bigint AS n FROM inventory WHERE store_id = 1 AND product_id = 1",
+        )
+        .get_result::<Quantity>(&mut standby)
         .await
-        .json()
-        .await
-        .unwrap();
-    let fell_back_after = reads_served_by(&app, "primary").await;
-    let stale_on_replica = diesel::sql_query(
-        "SELECT quantity::bigint AS n FROM inventory WHERE store_id = 1 AND product_id = 1",
-    )
-    .get_result::<Quantity>(&mut standby)
-    .await
-    .unwrap()
-    .n;
+        .unwrap()
+        .n;
+        (
+            placed.status(),
+            inventory,
+            search,
+            fell_back,
+            fell_back_after,
+            stale_on_replica,
+        )
+    }))
+    .await;
+    let mut standby = AsyncPgConnection::establish(&replica).await.unwrap();
     standby
         .batch_execute("SELECT pg_wal_replay_resume()")
         .await
         .unwrap();
+    let (status, inventory, search, fell_back, fell_back_after, stale_on_replica) =
+        paused.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
 
     assert_eq!(status, 201);
     assert_eq!(
