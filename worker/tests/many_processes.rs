@@ -8,45 +8,10 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use aforro_server::app::{AppState, Application};
-use aforro_server::config::{
-    CacheSettings, DatabaseSettings, ReadReplicaSettings, Settings, TrustedProxies,
-    DEFAULT_SEARCH_COUNT_LIMIT,
-};
 use aforro_worker::runner::Worker;
 use support::Setup;
 
 const SUGGEST_LIMIT: u32 = 20;
-
-/// A server on the test database and Redis, with the same key prefix as the workers (what
-/// two replicas of one deployment share). Returns its base URL.
-async fn server(setup: &Setup) -> String {
-    let settings = Settings {
-        bind: "127.0.0.1:0".into(),
-        redis_url: setup.redis_url.clone(),
-        redis_key_prefix: setup.db.name.clone(),
-        request_timeout_seconds: 5,
-        search_count_limit: DEFAULT_SEARCH_COUNT_LIMIT,
-        http_workers: Some(2),
-        metrics_bind: None,
-        database: DatabaseSettings {
-            database_url: setup.db.url.clone(),
-            database_pool_size: 8,
-        },
-        read_replica: ReadReplicaSettings::default(),
-        cache: CacheSettings {
-            cache_enabled: true,
-            cache_ttl_seconds: 300,
-            suggest_rate_limit_per_minute: SUGGEST_LIMIT,
-            suggest_rate_limit_window_seconds: 60,
-            trusted_proxies: TrustedProxies::default(),
-        },
-    };
-    let app = Application::build(&settings, AppState::from_settings(&settings).unwrap()).unwrap();
-    let url = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    url
-}
 
 /// Relays and works until `expected_emails` are sent or 30 s have passed.
 async fn run_worker(worker: &Worker, setup: &Setup, expected_emails: i64) {
@@ -70,7 +35,10 @@ async fn two_servers_and_two_workers_share_stock_jobs_and_the_rate_limit() {
             "UPDATE inventory SET quantity = {stock} WHERE store_id = 1 AND product_id = 1"
         ))
         .await;
-    let servers = [server(&setup).await, server(&setup).await];
+    let servers = [
+        setup.server(SUGGEST_LIMIT).await,
+        setup.server(SUGGEST_LIMIT).await,
+    ];
     let client = reqwest::Client::new();
 
     // 120 one-unit orders for 40 units, alternating servers, all in flight at once.

@@ -10,11 +10,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aforro_adapters::redis::Redis;
-use aforro_server::app::{AppState, Application};
-use aforro_server::config::{
-    CacheSettings, DatabaseSettings, ReadReplicaSettings, Settings, TrustedProxies,
-    DEFAULT_SEARCH_COUNT_LIMIT,
-};
 use aforro_worker::metered::MeteredQueue;
 use aforro_worker::metrics::{serve, Sources, WorkerMetrics};
 use support::{drain, Setup};
@@ -144,32 +139,9 @@ async fn a_failing_job_counts_as_retried_then_failed() {
 #[tokio::test]
 async fn a_requests_trace_id_reaches_the_workers_job_log_line() {
     let setup = Setup::new().await;
-    let settings = Settings {
-        bind: "127.0.0.1:0".into(),
-        redis_url: setup.redis_url.clone(),
-        redis_key_prefix: setup.db.name.clone(),
-        request_timeout_seconds: 5,
-        search_count_limit: DEFAULT_SEARCH_COUNT_LIMIT,
-        http_workers: Some(1),
-        metrics_bind: None,
-        database: DatabaseSettings {
-            database_url: setup.db.url.clone(),
-            database_pool_size: 4,
-        },
-        read_replica: ReadReplicaSettings::default(),
-        cache: CacheSettings {
-            cache_enabled: true,
-            cache_ttl_seconds: 300,
-            suggest_rate_limit_per_minute: 100,
-            suggest_rate_limit_window_seconds: 60,
-            trusted_proxies: TrustedProxies::default(),
-        },
-    };
-    let app = Application::build(&settings, AppState::from_settings(&settings).unwrap()).unwrap();
-    let port = app.port();
-    tokio::spawn(app.run_until_stopped());
+    let url = setup.server(100).await;
     let response = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/orders/"))
+        .post(format!("{url}/orders/"))
         .header("traceparent", format!("00-{TRACE_ID}-b7ad6b7169203331-01"))
         .json(&serde_json::json!({"store_id": 1, "items": [{"product_id": 1, "quantity_requested": 1}]}))
         .send()

@@ -10,6 +10,11 @@ use aforro_adapters::postgres::{PoolSettings, Postgres, RecordingMailer};
 use aforro_adapters::redis::Redis;
 use aforro_core::jobs::{MailSettings, RetryPolicy};
 use aforro_core::orders::{place_order, OrderStatus, PlaceOrder, RequestedItem};
+use aforro_server::app::{AppState, Application};
+use aforro_server::config::{
+    CacheSettings, DatabaseSettings, ReadReplicaSettings, Settings, TrustedProxies,
+    DEFAULT_SEARCH_COUNT_LIMIT,
+};
 use aforro_worker::runner::Worker;
 
 pub const DEFAULT_TEST_REDIS: &str = "redis://127.0.0.1:56379";
@@ -78,6 +83,37 @@ impl Setup {
             batch: 100,
             concurrency: 8,
         }
+    }
+
+    /// An API server on this database and Redis, with the workers' key prefix (what replicas
+    /// of one deployment share), allowing `suggest_limit` suggest requests a minute. Returns
+    /// its base URL.
+    pub async fn server(&self, suggest_limit: u32) -> String {
+        let settings = Settings {
+            bind: "127.0.0.1:0".into(),
+            redis_url: self.redis_url.clone(),
+            redis_key_prefix: self.db.name.clone(),
+            request_timeout_seconds: 5,
+            search_count_limit: DEFAULT_SEARCH_COUNT_LIMIT,
+            http_workers: Some(2),
+            metrics_bind: None,
+            database: DatabaseSettings {
+                database_url: self.db.url.clone(),
+                database_pool_size: 8,
+            },
+            read_replica: ReadReplicaSettings::default(),
+            cache: CacheSettings {
+                cache_enabled: true,
+                cache_ttl_seconds: 300,
+                suggest_rate_limit_per_minute: suggest_limit,
+                suggest_rate_limit_window_seconds: 60,
+                trusted_proxies: TrustedProxies::default(),
+            },
+        };
+        let app = Application::build(&settings, AppState::from_settings(&settings).unwrap()).unwrap();
+        let url = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        url
     }
 
     pub async fn order(&self, store_id: i64, items: &[(i64, i64)]) -> (i64, OrderStatus) {
