@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use aforro_adapters::postgres::{PoolSettings, Postgres};
-use aforro_adapters::redis::Redis;
+use aforro_adapters::redis::RedisSettings;
 use aforro_core::cache::{Cache, Scope};
 use aforro_core::catalogue::{seed_catalogue, SeedPlan};
 use aforro_core::Error;
@@ -58,16 +58,8 @@ struct Cli {
     )]
     database_url: String,
     /// Redis of the running servers: their cached responses are invalidated after a load.
-    #[arg(
-        long,
-        env = "REDIS_URL",
-        default_value = "redis://127.0.0.1:56379",
-        hide_env_values = true
-    )]
-    redis_url: String,
-    /// Prefix of the servers' Redis keys (`REDIS_KEY_PREFIX` of the server).
-    #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "aforro")]
-    redis_key_prefix: String,
+    #[command(flatten)]
+    redis: RedisSettings,
 }
 
 #[tokio::main]
@@ -109,7 +101,7 @@ async fn main() -> ExitCode {
                 seed,
                 "seeded"
             );
-            invalidate_cached_responses(&cli.redis_url, &cli.redis_key_prefix).await;
+            invalidate_cached_responses(&cli.redis).await;
             ExitCode::SUCCESS
         }
         Err(Error::Conflict(_)) if cli.if_empty => {
@@ -122,8 +114,8 @@ async fn main() -> ExitCode {
 
 /// Every cached response depends on the catalogue version: bumping it retires them all.
 /// The load has committed either way, so a failure is reported, not fatal.
-async fn invalidate_cached_responses(redis_url: &str, key_prefix: &str) {
-    let bumped = match Redis::connect(redis_url, key_prefix) {
+async fn invalidate_cached_responses(settings: &RedisSettings) {
+    let bumped = match settings.connect() {
         Ok(redis) => redis.bump(&[Scope::Catalogue]).await,
         Err(error) => Err(error),
     };

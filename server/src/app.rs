@@ -86,7 +86,7 @@ impl AppState {
             let wait = Duration::from_millis(settings.read_replica.database_read_wait_ms);
             postgres = postgres.with_read_replica(read_url, pool, wait)?;
         }
-        let redis = Redis::connect(&settings.redis_url, &settings.redis_key_prefix)?;
+        let redis = settings.redis.connect()?;
         let cache: Arc<dyn Cache> = if settings.cache.cache_enabled {
             Arc::new(redis.clone())
         } else {

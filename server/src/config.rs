@@ -5,8 +5,7 @@ use clap::Args;
 
 /// Default `DATABASE_URL`: the project-local Postgres of `scripts/services`.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://aforro:aforro@127.0.0.1:55432/aforro";
-/// Default `REDIS_URL`: the project-local Redis of `scripts/services`.
-pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:56379";
+pub use aforro_adapters::redis::{RedisSettings, DEFAULT_REDIS_URL};
 
 /// Default `SEARCH_COUNT_LIMIT` (see [`Settings::search_count_limit`]).
 pub const DEFAULT_SEARCH_COUNT_LIMIT: u32 = 5_000;
@@ -41,12 +40,6 @@ pub struct Settings {
     /// Address to listen on.
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8000")]
     pub bind: String,
-    /// Redis connection URL.
-    #[arg(long, env = "REDIS_URL", default_value = DEFAULT_REDIS_URL, hide_env_values = true)]
-    pub redis_url: String,
-    /// Prefix of every Redis key, so several deployments can share one Redis.
-    #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "aforro")]
-    pub redis_key_prefix: String,
     /// Seconds a client has to send a request's headers, and again its body; past either it
     /// gets 408 and the connection is closed (a 64 KiB body needs a few seconds even on a slow
     /// link).
@@ -70,6 +63,9 @@ pub struct Settings {
     /// Read replica settings.
     #[command(flatten)]
     pub read_replica: ReadReplicaSettings,
+    /// Redis (a single node or a cluster).
+    #[command(flatten)]
+    pub redis: RedisSettings,
     /// Cache and rate-limit settings.
     #[command(flatten)]
     pub cache: CacheSettings,

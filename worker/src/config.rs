@@ -19,17 +19,9 @@ pub struct Connections {
     /// Most Postgres connections this process opens.
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 4)]
     pub database_pool_size: usize,
-    /// Redis connection URL (the broker).
-    #[arg(
-        long,
-        env = "REDIS_URL",
-        default_value = "redis://127.0.0.1:56379",
-        hide_env_values = true
-    )]
-    pub redis_url: String,
-    /// Prefix of every Redis key (the same as the server's).
-    #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "aforro")]
-    pub redis_key_prefix: String,
+    /// Redis, the broker (a single node or a cluster; the same as the server's).
+    #[command(flatten)]
+    pub redis: aforro_adapters::redis::RedisSettings,
 }
 
 /// How jobs are run.

@@ -128,7 +128,7 @@ async fn main() -> anyhow::Result<()> {
             ..PoolSettings::default()
         },
     )?;
-    let redis = Redis::connect(&cli.connections.redis_url, &cli.connections.redis_key_prefix)?;
+    let redis = cli.connections.redis.connect()?;
 
     match cli.command.unwrap_or(Command::Run { schedule: false }) {
         Command::RunSummary { date } => {

@@ -9,13 +9,9 @@ use std::time::Duration;
 use support::Setup;
 
 async fn xlen(setup: &Setup, key: &str) -> i64 {
-    let client = redis::Client::open(setup.redis_url.clone()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    redis::cmd("XLEN")
-        .arg(format!("{}:{key}", setup.db.name))
-        .query_async(&mut conn)
-        .await
-        .unwrap()
+    let redis = setup.redis();
+    let mut conn = redis.connection().await.unwrap();
+    redis::cmd("XLEN").arg(key).query_async(&mut *conn).await.unwrap()
 }
 
 #[tokio::test]
@@ -33,14 +29,14 @@ async fn a_batch_with_poison_messages_dead_letters_them_alone_and_does_the_rest(
     let worker = setup.worker("a");
     assert_eq!(worker.relay_pass().await.unwrap(), 6);
     // Poison 2: a message that is not a job at all.
-    let client = redis::Client::open(setup.redis_url.clone()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let redis = setup.redis();
+    let mut conn = redis.connection().await.unwrap();
     redis::cmd("XADD")
-        .arg(format!("{}:jobs", setup.db.name))
+        .arg(redis.keys().jobs())
         .arg("*")
         .arg("job")
         .arg("not json")
-        .query_async::<String>(&mut conn)
+        .query_async::<String>(&mut *conn)
         .await
         .unwrap();
 
@@ -59,8 +55,12 @@ async fn a_batch_with_poison_messages_dead_letters_them_alone_and_does_the_rest(
             .await,
         1
     );
-    assert_eq!(xlen(&setup, "jobs:dead").await, 2);
-    assert_eq!(xlen(&setup, "jobs").await, 0, "every message settled");
+    assert_eq!(xlen(&setup, &setup.redis().keys().jobs_dead()).await, 2);
+    assert_eq!(
+        xlen(&setup, &setup.redis().keys().jobs()).await,
+        0,
+        "every message settled"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(worker.reclaim_pass().await.unwrap(), 0, "nothing left pending");
 }
@@ -103,7 +103,7 @@ async fn two_workers_share_one_backlog_without_a_duplicate_and_both_work() {
             .await,
         0
     );
-    assert_eq!(xlen(&setup, "jobs").await, 0);
+    assert_eq!(xlen(&setup, &setup.redis().keys().jobs()).await, 0);
 }
 
 #[tokio::test]
@@ -140,13 +140,13 @@ async fn a_job_lost_by_the_queue_is_published_again() {
     assert_eq!(worker.relay_pass().await.unwrap(), 3);
     // The queue loses its messages (not acknowledged, just gone): e.g. a Redis that restarted
     // without its data, or a trim.
-    let client = redis::Client::open(setup.redis_url.clone()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let redis = setup.redis();
+    let mut conn = redis.connection().await.unwrap();
     redis::cmd("XTRIM")
-        .arg(format!("{}:jobs", setup.db.name))
+        .arg(redis.keys().jobs())
         .arg("MAXLEN")
         .arg(0)
-        .query_async::<i64>(&mut conn)
+        .query_async::<i64>(&mut *conn)
         .await
         .unwrap();
     assert_eq!(worker.relay_pass().await.unwrap(), 0, "not stuck yet");

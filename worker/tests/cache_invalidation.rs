@@ -8,19 +8,26 @@ mod support;
 use aforro_adapters::redis::Redis;
 use aforro_adapters::test_redis::dead_port;
 use aforro_core::auth::{Principal, TokenName, TokenScope};
-use aforro_core::cache::place_order_invalidating;
+use aforro_core::cache::{place_order_invalidating, Scope};
 use aforro_core::catalogue::{self, CatalogueWriter, Field, ProductInput};
 use aforro_core::orders::{OrderStatus, PlaceOrder, RequestedItem};
+use aforro_core::StoreId;
 use support::{drain, Setup};
 
 /// The version counters of store 1 and of stock anywhere, as the other processes read them.
-async fn versions(redis_url: &str, prefix: &str) -> (Option<i64>, Option<i64>) {
-    let client = redis::Client::open(redis_url).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    redis::cmd("MGET")
-        .arg(format!("{prefix}:v:store:1"))
-        .arg(format!("{prefix}:v:stock"))
-        .query_async(&mut conn)
+async fn versions(setup: &Setup) -> (Option<i64>, Option<i64>) {
+    let store = Scope::Store(StoreId::new(1).unwrap());
+    (counter(setup, &store).await, counter(setup, &Scope::Stock).await)
+}
+
+/// A version counter of `scope` (the first, for the catalogue's copies), as the other
+/// processes read it.
+async fn counter(setup: &Setup, scope: &Scope) -> Option<i64> {
+    let redis = setup.redis();
+    let mut conn = redis.connection().await.unwrap();
+    redis::cmd("GET")
+        .arg(&redis.keys().versions_to_bump(scope)[0])
+        .query_async(&mut *conn)
         .await
         .unwrap()
 }
@@ -58,12 +65,12 @@ async fn the_worker_applies_the_invalidations_a_cut_off_server_could_not() {
         );
     }
     assert_eq!(setup.count(waiting).await, 1);
-    assert_eq!(versions(&setup.redis_url, &prefix).await, (None, None));
+    assert_eq!(versions(&setup).await, (None, None));
 
     drain(&setup.worker("w")).await;
 
     assert_eq!(
-        versions(&setup.redis_url, &prefix).await,
+        versions(&setup).await,
         (Some(1), Some(1)),
         "the worker bumped the store's and stock-anywhere versions"
     );
@@ -77,18 +84,7 @@ async fn the_worker_applies_the_invalidations_a_cut_off_server_could_not() {
     );
     assert_eq!(setup.count(waiting).await, 1);
     drain(&setup.worker("w")).await;
-    assert_eq!(versions(&setup.redis_url, &prefix).await, (Some(2), Some(2)));
-}
-
-/// The catalogue's version counter, as the other processes read it.
-async fn catalogue_version(redis_url: &str, prefix: &str) -> Option<i64> {
-    let client = redis::Client::open(redis_url).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    redis::cmd("GET")
-        .arg(format!("{prefix}:v:catalogue"))
-        .query_async(&mut conn)
-        .await
-        .unwrap()
+    assert_eq!(versions(&setup).await, (Some(2), Some(2)));
 }
 
 /// A price change of product 1, written by a server whose Redis is `cut_off`.
@@ -122,12 +118,12 @@ async fn the_worker_applies_the_catalogue_invalidations_a_cut_off_server_could_n
     price_change_while_cut_off(&setup, &cut_off, "5.00").await;
     price_change_while_cut_off(&setup, &cut_off, "6.00").await;
     assert_eq!(setup.count(waiting).await, 1);
-    assert_eq!(catalogue_version(&setup.redis_url, &prefix).await, None);
+    assert_eq!(counter(&setup, &Scope::Catalogue).await, None);
 
     drain(&setup.worker("w")).await;
 
     assert_eq!(
-        catalogue_version(&setup.redis_url, &prefix).await,
+        counter(&setup, &Scope::Catalogue).await,
         Some(1),
         "the worker bumped the catalogue's version"
     );
@@ -139,5 +135,5 @@ async fn the_worker_applies_the_catalogue_invalidations_a_cut_off_server_could_n
     price_change_while_cut_off(&setup, &cut_off, "7.00").await;
     assert_eq!(setup.count(waiting).await, 1);
     drain(&setup.worker("w")).await;
-    assert_eq!(catalogue_version(&setup.redis_url, &prefix).await, Some(2));
+    assert_eq!(counter(&setup, &Scope::Catalogue).await, Some(2));
 }

@@ -256,15 +256,15 @@ async fn an_unreadable_message_is_dead_lettered_not_redelivered() {
         !worker.work_pass(Duration::from_millis(10)).await.unwrap(),
         "creates the group"
     );
-    let client = redis::Client::open(setup.redis_url.clone()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let stream = format!("{}:jobs", setup.db.name);
+    let redis = setup.redis();
+    let mut conn = redis.connection().await.unwrap();
+    let stream = redis.keys().jobs();
     redis::cmd("XADD")
         .arg(&stream)
         .arg("*")
         .arg("job")
         .arg("not json")
-        .query_async::<String>(&mut conn)
+        .query_async::<String>(&mut *conn)
         .await
         .unwrap();
     assert!(
@@ -272,13 +272,13 @@ async fn an_unreadable_message_is_dead_lettered_not_redelivered() {
         "nothing runnable"
     );
     let dead: i64 = redis::cmd("XLEN")
-        .arg(format!("{stream}:dead"))
-        .query_async(&mut conn)
+        .arg(redis.keys().jobs_dead())
+        .query_async(&mut *conn)
         .await
         .unwrap();
     let left: i64 = redis::cmd("XLEN")
         .arg(&stream)
-        .query_async(&mut conn)
+        .query_async(&mut *conn)
         .await
         .unwrap();
     assert_eq!((dead, left), (1, 0));

@@ -9,7 +9,6 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aforro_adapters::redis::Redis;
 use aforro_worker::metered::MeteredQueue;
 use aforro_worker::metrics::{serve, Sources, WorkerMetrics};
 use support::{drain, Setup};
@@ -36,7 +35,7 @@ async fn scrape(port: u16) -> String {
 #[tokio::test]
 async fn the_outbox_age_rises_while_no_worker_runs_and_falls_once_one_has() {
     let setup = Setup::new().await;
-    let redis = Redis::connect(&setup.redis_url, &setup.db.name).unwrap();
+    let redis = setup.redis();
     let metrics = WorkerMetrics::new().unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let sources = Sources {
@@ -96,7 +95,7 @@ async fn the_outbox_age_rises_while_no_worker_runs_and_falls_once_one_has() {
 #[tokio::test]
 async fn a_failing_job_counts_as_retried_then_failed() {
     let setup = Setup::new().await;
-    let redis = Redis::connect(&setup.redis_url, &setup.db.name).unwrap();
+    let redis = setup.redis();
     let metrics = WorkerMetrics::new().unwrap();
     let mut worker = setup.worker("failing");
     worker.queue = Arc::new(MeteredQueue {
@@ -152,7 +151,7 @@ async fn a_requests_trace_id_reaches_the_workers_job_log_line() {
     let mut worker = Command::new(env!("CARGO_BIN_EXE_worker"))
         .arg("run")
         .env("DATABASE_URL", &setup.db.url)
-        .env("REDIS_URL", &setup.redis_url)
+        .env("REDIS_URL", &setup.redis.redis_url)
         .env("REDIS_KEY_PREFIX", &setup.db.name)
         .env("METRICS_ADDR", "off")
         .env("RUST_LOG", "aforro=debug")

@@ -1,18 +1,25 @@
 //! [`Cache`] on Redis.
 //!
-//! Keys (after the configured prefix, `aforro` by default): `v:catalogue`, `v:stock`,
-//! `v:store:{id}` hold version counters (absent = 0), and `v:epoch` one that every stamp
-//! starts with; `c:{namespace}:{request}@{versions}` hold encoded values. A lookup reads
-//! the versions and the entry for them in one Lua script, so a hit costs one round trip and
-//! cannot pair an entry with versions read at another moment.
+//! Keys (see [`super::keys`] for the hash tags that spread them over a cluster's slots): each
+//! cache bucket holds version counters (absent = 0) — `v:catalogue`, `v:stock`,
+//! `v:store:{id}` — and `v:epoch`, which every stamp starts with; `c:{namespace}:{request}`
+//! holds the value last stored for that request, prefixed with the stamp it was loaded at. A
+//! lookup reads the counters and the entry in one Lua script and returns the value only when
+//! its stamp is the current one, so a hit costs one round trip and cannot pair a value with
+//! versions read at another moment. Every key the script touches is declared and shares the
+//! bucket's hash tag.
 //!
 //! The epoch covers what Redis itself can lose: with `appendfsync everysec` a crash loses up to
 //! a second of writes, and a version bump among them would leave an entry it should have
 //! orphaned current again (the order it invalidated for is committed in Postgres). The epoch
-//! is bumped when a new connection finds that Redis restarted (its `run_id` changed; see
-//! `manager`), and by every process that saw Redis go away (a failed connection or command)
+//! is bumped when a new connection finds that a single node restarted (its `run_id` changed;
+//! see `manager`), and by every process that saw Redis go away (a failed connection or command)
 //! once Redis answers again, as a pending bump (below). Either way every entry stored before
 //! is orphaned, at the price of a cold cache after each outage.
+//!
+//! On a cluster a failover can lose writes the same way: a replica is promoted without what
+//! its master had not yet sent it. So a bump there counts only once `WAIT` says enough
+//! replicas have it; until then it is treated as a failed bump.
 //!
 //! A bump that fails (Redis unreachable when an order commits) is remembered: until it has been
 //! applied, this process's lookups fail and callers bypass the cache, so this process never
@@ -29,37 +36,27 @@ use aforro_core::cache::{Cache, CacheKey, Lookup, Scope};
 use aforro_core::{Error, Result};
 use async_trait::async_trait;
 
+use super::keys::KeyLayout;
 use super::{Redis, PENDING_BUMP_RETRY};
 
+/// KEYS: the bucket's epoch, the scopes' counters, then the entry. Returns {stamp, value or
+/// nil}; an entry is `stamp|value`.
 static LOOKUP: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
 local stamp = {}
-for i = 1, #KEYS do stamp[i] = redis.call('GET', KEYS[i]) or '0' end
-local joined = table.concat(stamp, '.')
-return {joined, redis.call('GET', ARGV[1] .. '@' .. joined)}
+for i = 1, #KEYS - 1 do stamp[i] = redis.call('GET', KEYS[i]) or '0' end
+local joined = table.concat(stamp, '.') .. '|'
+local entry = redis.call('GET', KEYS[#KEYS])
+if entry and string.sub(entry, 1, #joined) == joined then
+  return {joined, string.sub(entry, #joined + 1)}
+end
+return {joined, false}
 ",
     )
 });
 
 impl Redis {
-    fn version_key(&self, scope: &Scope) -> String {
-        let prefix = &self.prefix;
-        match scope {
-            Scope::Catalogue => format!("{prefix}:v:catalogue"),
-            Scope::Stock => format!("{prefix}:v:stock"),
-            Scope::Store(store) => format!("{prefix}:v:store:{store}"),
-        }
-    }
-
-    pub(super) fn epoch_key(&self) -> String {
-        super::epoch_key(&self.prefix)
-    }
-
-    fn entry_key(&self, key: &CacheKey) -> String {
-        format!("{}:c:{}:{}", self.prefix, key.namespace, key.request)
-    }
-
     /// Applies bumps that failed earlier. Fails while Redis still cannot take them.
     async fn apply_pending_bumps(&self) -> Result<()> {
         let pending = match self.pending_bumps.lock() {
@@ -68,7 +65,7 @@ impl Redis {
             Err(_) => return Err(Error::internal("pending bump list poisoned")),
         };
         self.incr(&pending).await?;
-        if pending.contains(&self.epoch_key()) {
+        if pending.iter().any(|key| key.ends_with(":v:epoch")) {
             self.epoch_bumps.fetch_add(1, Ordering::Relaxed);
         }
         if let Ok(mut list) = self.pending_bumps.lock() {
@@ -127,16 +124,60 @@ impl Redis {
             .unwrap_or(true)
     }
 
+    /// Increments `keys`. On a single node in one MULTI; on a cluster one pipeline per hash
+    /// tag (a slot), each ending in `WAIT` for the replicas: not atomic across slots, and need
+    /// not be — every bucket's counters guard only the entries of that bucket.
     async fn incr(&self, keys: &[String]) -> Result<()> {
+        let Some(replicas) = self.replicas_to_wait else {
+            let mut conn = self.conn().await?;
+            let mut pipe = redis::pipe();
+            pipe.atomic();
+            for key in keys {
+                pipe.incr(key, 1).ignore();
+            }
+            return pipe
+                .query_async::<()>(&mut *conn)
+                .await
+                .map_err(|e| self.error(e));
+        };
+        let mut by_slot: Vec<(&str, Vec<&String>)> = Vec::new();
+        for key in keys {
+            let tag = super::keys::hash_tag(key);
+            match by_slot.iter_mut().find(|(t, _)| *t == tag) {
+                Some((_, group)) => group.push(key),
+                None => by_slot.push((tag, vec![key])),
+            }
+        }
+        let groups = by_slot
+            .into_iter()
+            .map(|(_, group)| self.incr_replicated(group, replicas));
+        futures_util::future::try_join_all(groups).await?;
+        Ok(())
+    }
+
+    /// Increments `keys` (of one slot) and waits until `replicas` replicas have the change.
+    async fn incr_replicated(&self, keys: Vec<&String>, replicas: u32) -> Result<()> {
         let mut conn = self.conn().await?;
         let mut pipe = redis::pipe();
-        pipe.atomic();
-        for key in keys {
-            pipe.incr(key, 1).ignore();
+        for key in &keys {
+            pipe.incr(*key, 1).ignore();
         }
-        pipe.query_async::<()>(&mut *conn)
-            .await
-            .map_err(|e| self.error(e))
+        // WAIT names no key: the cluster connection sends it with the pipeline's slot, to the
+        // node that just took the increments.
+        pipe.cmd("WAIT")
+            .arg(replicas)
+            .arg(super::REPLICATION_TIMEOUT.as_millis() as u64);
+        let (acknowledged,): (u32,) = pipe.query_async(&mut *conn).await.map_err(|e| self.error(e))?;
+        if acknowledged < replicas {
+            return Err(Error::Unavailable(
+                format!(
+                    "cache bump reached {acknowledged} of {replicas} replicas within {:?}",
+                    super::REPLICATION_TIMEOUT
+                )
+                .into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -144,14 +185,15 @@ impl Redis {
 impl Cache for Redis {
     async fn lookup(&self, key: &CacheKey) -> Result<Lookup> {
         self.apply_pending_bumps().await?;
-        let mut conn = self.conn().await?;
+        let bucket = KeyLayout::bucket_of(key);
         let mut invocation = LOOKUP.prepare_invoke();
-        invocation.key(self.epoch_key());
+        invocation.key(self.keys.epoch(bucket));
         for scope in &key.scopes {
-            invocation.key(self.version_key(scope));
+            invocation.key(self.keys.version(scope, bucket));
         }
+        invocation.key(self.keys.entry(key));
+        let mut conn = self.conn().await?;
         let (stamp, value): (String, Option<Vec<u8>>) = invocation
-            .arg(self.entry_key(key))
             .invoke_async(&mut *conn)
             .await
             .map_err(|e| self.error(e))?;
@@ -159,10 +201,14 @@ impl Cache for Redis {
     }
 
     async fn store(&self, key: &CacheKey, stamp: &str, value: Vec<u8>, ttl: Duration) -> Result<()> {
+        // `stamp` is what `lookup` returned: the counters joined, ending in `|`.
+        let mut entry = Vec::with_capacity(stamp.len() + value.len());
+        entry.extend_from_slice(stamp.as_bytes());
+        entry.extend_from_slice(&value);
         let mut conn = self.conn().await?;
         redis::cmd("SET")
-            .arg(format!("{}@{stamp}", self.entry_key(key)))
-            .arg(value)
+            .arg(self.keys.entry(key))
+            .arg(entry)
             .arg("PX")
             .arg(ttl.as_millis().max(1) as u64)
             .query_async::<()>(&mut *conn)
@@ -171,7 +217,10 @@ impl Cache for Redis {
     }
 
     async fn bump(&self, scopes: &[Scope]) -> Result<()> {
-        let keys: Vec<String> = scopes.iter().map(|s| self.version_key(s)).collect();
+        let keys: Vec<String> = scopes
+            .iter()
+            .flat_map(|scope| self.keys.versions_to_bump(scope))
+            .collect();
         let result = self.incr(&keys).await;
         if result.is_err() {
             self.remember_bumps(keys);

@@ -1,5 +1,7 @@
-//! Redis adapter: a bb8 pool of multiplexed connections, serving the cache port
-//! ([`cache`]), the shared rate limiter ([`rate_limit`]) and readiness.
+//! Redis adapter: a bb8 pool of multiplexed connections to a single node or to a Redis Cluster,
+//! serving the cache port ([`cache`]), the shared rate limiter ([`rate_limit`]), the job queue
+//! ([`queue`]) and readiness. [`keys`] lays the keys out so that every script and transaction
+//! names keys of one hash slot, the same layout on both.
 //!
 //! Redis is an optimisation here, never a dependency a request must wait on: a short circuit
 //! breaker stops every request from paying a connect timeout while Redis is down, and the
@@ -7,9 +9,13 @@
 
 mod breaker;
 pub mod cache;
+pub mod keys;
 mod manager;
 pub mod queue;
 pub mod rate_limit;
+mod settings;
+
+pub use settings::{RedisSettings, DEFAULT_REDIS_URL};
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,29 +24,32 @@ use std::time::Duration;
 use aforro_core::{Error, Result};
 use bb8_redis::bb8::{Pool, PooledConnection};
 use bb8_redis::RedisConnectionManager;
-use manager::{is_connection_error, TrackingManager};
+use keys::KeyLayout;
+use manager::{is_connection_error, Target, TrackingManager};
 use redis::RedisError;
 
 use breaker::Breaker;
 
 /// How long one attempt to get a connection may take before the request goes on without Redis.
 const CONNECTION_TIMEOUT: Duration = Duration::from_millis(250);
+/// How long a command may wait for its answer (as `bb8_redis`'s single-node default).
+const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long a cache bump on a cluster waits for its replicas (see [`cache`]).
+const REPLICATION_TIMEOUT: Duration = Duration::from_millis(100);
 /// How long Redis is considered down after a connection failure before it is tried again.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 /// How often failed cache invalidations are retried in the background until Redis takes them.
 const PENDING_BUMP_RETRY: Duration = Duration::from_millis(500);
 
-/// `{prefix}:v:epoch`, the counter every cache stamp starts with (see [`cache`]).
-fn epoch_key(prefix: &str) -> String {
-    format!("{prefix}:v:epoch")
-}
-
 /// The Redis adapter: a shared pool, cheap to clone.
 #[derive(Clone)]
 pub struct Redis {
     pool: Pool<TrackingManager>,
-    /// Prefix of every key, so deployments (and tests) can share one Redis.
-    prefix: Arc<str>,
+    /// Every key's name, under a prefix so deployments (and tests) can share one Redis.
+    keys: KeyLayout,
+    /// On a cluster: how many replicas must have a cache bump before it counts (see
+    /// [`cache`]). `None` on a single node.
+    replicas_to_wait: Option<u32>,
     breaker: Arc<Breaker>,
     /// Version keys whose bump failed; see [`cache`].
     pending_bumps: Arc<Mutex<Vec<String>>>,
@@ -68,10 +77,41 @@ impl std::fmt::Debug for Redis {
 }
 
 impl Redis {
-    /// Builds the pool without connecting, so the server starts while Redis is down. Every key
-    /// this adapter writes starts with `key_prefix` and a colon. Fails only for a malformed URL.
+    /// Builds the pool for a single Redis node without connecting, so the server starts while
+    /// Redis is down. Every key this adapter writes starts with `key_prefix` (in braces for
+    /// some: see [`keys`]). Fails only for a malformed URL.
     pub fn connect(redis_url: &str, key_prefix: &str) -> Result<Self> {
         let manager = RedisConnectionManager::new(redis_url).map_err(|e| Error::Internal(Box::new(e)))?;
+        Ok(Self::with_target(Target::Single(manager), key_prefix, None))
+    }
+
+    /// Builds the pool for a Redis Cluster reached through any of `node_urls`, without
+    /// connecting. A cache bump counts once `replicas_to_wait` replicas of its node have it
+    /// (`WAIT`): a failover can then not bring back a version older than a response already
+    /// given. 0 for a cluster without replicas. Fails for a malformed or empty list.
+    pub fn connect_cluster(node_urls: &[String], key_prefix: &str, replicas_to_wait: u32) -> Result<Self> {
+        if node_urls.is_empty() {
+            return Err(Error::internal("a Redis Cluster needs at least one node URL"));
+        }
+        let client = redis::cluster::ClusterClientBuilder::new(node_urls.iter().map(String::as_str))
+            .connection_timeout(CONNECTION_TIMEOUT)
+            .response_timeout(RESPONSE_TIMEOUT)
+            // A command that meets a failover fails soon and the request goes on without
+            // Redis (the default retries for seconds with backoff).
+            .retries(2)
+            .min_retry_wait(50)
+            .max_retry_wait(200)
+            .build()
+            .map_err(|e| Error::Internal(Box::new(e)))?;
+        Ok(Self::with_target(
+            Target::Cluster(Box::new(client)),
+            key_prefix,
+            Some(replicas_to_wait),
+        ))
+    }
+
+    fn with_target(target: Target, key_prefix: &str, replicas_to_wait: Option<u32>) -> Self {
+        let keys = KeyLayout::new(key_prefix);
         let epoch_bumps = Arc::new(AtomicU64::new(0));
         let pool = Pool::builder()
             .max_size(32)
@@ -84,9 +124,9 @@ impl Redis {
             // the pool replaces it (see `manager`).
             .test_on_check_out(false)
             .build_unchecked(TrackingManager {
-                inner: manager,
-                run_id_key: format!("{key_prefix}:v:run_id"),
-                epoch_key: epoch_key(key_prefix),
+                target,
+                run_id_key: keys.run_id(),
+                epoch_keys: keys.epochs(),
                 epoch_bumps: Arc::clone(&epoch_bumps),
             });
         let nonce = std::time::SystemTime::now()
@@ -94,9 +134,10 @@ impl Redis {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or_default()
             ^ u64::from(std::process::id());
-        Ok(Self {
+        Self {
             pool,
-            prefix: key_prefix.into(),
+            keys,
+            replicas_to_wait,
             breaker: Arc::new(Breaker::new(RETRY_AFTER_FAILURE)),
             pending_bumps: Arc::default(),
             retrying_bumps: Arc::default(),
@@ -105,7 +146,23 @@ impl Redis {
             group_ready: Arc::default(),
             failures: Arc::default(),
             epoch_bumps,
-        })
+        }
+    }
+
+    /// Whether this adapter talks to a Redis Cluster.
+    pub fn is_cluster(&self) -> bool {
+        self.replicas_to_wait.is_some()
+    }
+
+    /// The names of this deployment's keys (for tools and tests that look inside Redis).
+    pub fn keys(&self) -> &KeyLayout {
+        &self.keys
+    }
+
+    /// A connection for commands of the caller's own (tools and tests that look inside Redis);
+    /// the same pool, breaker and error mapping as the adapter's.
+    pub async fn connection(&self) -> Result<PooledConnection<'_, TrackingManager>> {
+        self.conn().await
     }
 
     /// Succeeds when Redis answers `PING`. Ignores the breaker (this is how it learns Redis
@@ -168,7 +225,7 @@ impl Redis {
     fn outage(&self) {
         self.failures.fetch_add(1, Ordering::Relaxed);
         self.breaker.trip();
-        self.remember_bumps(vec![self.epoch_key()]);
+        self.remember_bumps(self.keys.epochs());
     }
 
     /// A string no other request of any process uses.

@@ -1,10 +1,11 @@
 //! [`JobQueue`] on Redis Streams with a consumer group.
 //!
-//! Keys (after the prefix): `jobs` — the stream, read by the group `workers` with XREADGROUP;
+//! Keys (see [`super::keys`]; all three share one hash tag): `{prefix:jobs}` — the stream,
+//! read by the group `workers` with XREADGROUP;
 //! a message stays in the group's pending list until XACK, so a worker that dies holding it
 //! loses nothing: another one takes it over with XAUTOCLAIM once it has been idle long enough.
-//! `jobs:retry` — a sorted set of failed jobs by due time, moved back into the stream by
-//! [`JobQueue::promote_due`]. `jobs:dead` — a stream of jobs given up on, with the error.
+//! `{prefix:jobs}:retry` — a sorted set of failed jobs by due time, moved back into the stream by
+//! [`JobQueue::promote_due`]. `{prefix:jobs}:dead` — a stream of jobs given up on, with the error.
 //! Settling a message (ack, retry, dead-letter) is one MULTI: it cannot be half done.
 
 use std::sync::atomic::Ordering;
@@ -64,7 +65,7 @@ return redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[2])
 
 impl Redis {
     fn stream_key(&self) -> String {
-        format!("{}:jobs", self.prefix)
+        self.keys.jobs()
     }
 
     /// Creates the stream and group if missing (from the stream's start, so jobs published
@@ -126,7 +127,7 @@ impl Redis {
                     let mut pipe = redis::pipe();
                     self.settle(&mut pipe, &entry.id);
                     pipe.cmd("XADD")
-                        .arg(format!("{}:jobs:dead", self.prefix))
+                        .arg(self.keys.jobs_dead())
                         .arg("*")
                         .arg("raw")
                         .arg(format!("{:?}", entry.map))
@@ -326,7 +327,7 @@ impl JobQueue for Redis {
         // Scheduled first: if the ack below fails the message is delivered again by reclaim,
         // and also once by the retry — a duplicate, which idempotent jobs absorb; never a loss.
         SCHEDULE_RETRY
-            .key(format!("{}:jobs:retry", self.prefix))
+            .key(self.keys.jobs_retry())
             .arg(delay.as_millis() as u64)
             .arg(member)
             .invoke_async::<()>(&mut *conn)
@@ -343,7 +344,7 @@ impl JobQueue for Redis {
         let mut pipe = redis::pipe();
         self.settle(&mut pipe, &delivery.id);
         pipe.cmd("XADD")
-            .arg(format!("{}:jobs:dead", self.prefix))
+            .arg(self.keys.jobs_dead())
             .arg("*")
             .arg("outbox_id")
             .arg(delivery.outbox_id)
@@ -365,7 +366,7 @@ impl JobQueue for Redis {
     async fn promote_due(&self) -> Result<usize> {
         let mut conn = self.conn().await?;
         let moved: i64 = PROMOTE
-            .key(format!("{}:jobs:retry", self.prefix))
+            .key(self.keys.jobs_retry())
             .key(self.stream_key())
             .arg(100)
             .invoke_async(&mut *conn)

@@ -43,7 +43,7 @@ impl RateLimiter for Redis {
     async fn hit(&self, bucket: &str, client: &str, rule: RateLimit) -> Result<RateDecision> {
         let mut conn = self.conn().await?;
         let (allowed, remaining, wait_ms): (i64, i64, i64) = SLIDING_WINDOW
-            .key(format!("{}:rl:{bucket}:{client}", self.prefix))
+            .key(self.keys.rate_limit(bucket, client))
             .arg(rule.limit)
             .arg(rule.window.as_millis() as u64)
             .arg(self.unique())

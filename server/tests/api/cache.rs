@@ -6,7 +6,11 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{dead_port, RedisProcess, TestApp};
+use aforro_adapters::redis::keys::KeyLayout;
+use aforro_core::cache::Scope;
+use aforro_core::StoreId;
+
+use crate::helpers::{dead_port, single_redis, RedisProcess, TestApp};
 
 fn x_cache(response: &reqwest::Response) -> String {
     response
@@ -195,7 +199,7 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_window() {
 #[tokio::test]
 async fn with_redis_unreachable_everything_still_answers() {
     let app = TestApp::spawn_with(|settings| {
-        settings.redis_url = format!("redis://127.0.0.1:{}", dead_port());
+        single_redis(settings, format!("redis://127.0.0.1:{}", dead_port()));
         settings.cache.suggest_rate_limit_per_minute = 3;
     })
     .await;
@@ -246,7 +250,7 @@ async fn with_redis_unreachable_everything_still_answers() {
 async fn caching_and_limiting_resume_when_redis_comes_back() {
     let redis = RedisProcess::start().await;
     let url = redis.url();
-    let app = TestApp::spawn_with(move |settings| settings.redis_url = url).await;
+    let app = TestApp::spawn_with(move |settings| single_redis(settings, url)).await;
     app.seed_basic().await;
     let path = "/stores/1/inventory/";
     assert_eq!(fetch(&app, path).await.0, "MISS");
@@ -284,8 +288,8 @@ async fn an_invalidation_that_failed_is_applied_when_redis_returns_without_waiti
     let redis = RedisProcess::start().await;
     let url = redis.url();
     let app = TestApp::spawn_with(move |settings| {
-        settings.redis_url = url;
-        settings.redis_key_prefix = "pending-bump".into();
+        single_redis(settings, url);
+        settings.redis.redis_key_prefix = "pending-bump".into();
     })
     .await;
     app.seed_basic().await;
@@ -301,11 +305,12 @@ async fn an_invalidation_that_failed_is_applied_when_redis_returns_without_waiti
     let redis = RedisProcess::start_on(port).await;
     let client = redis::Client::open(redis.url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys = KeyLayout::new("pending-bump");
     let mut versions = (None, None);
     for _ in 0..50 {
         versions = redis::pipe()
-            .get("pending-bump:v:store:1")
-            .get("pending-bump:v:stock")
+            .get(&keys.versions_to_bump(&Scope::Store(StoreId::new(1).unwrap()))[0])
+            .get(&keys.versions_to_bump(&Scope::Stock)[0])
             .query_async::<(Option<i64>, Option<i64>)>(&mut conn)
             .await
             .unwrap();
@@ -325,7 +330,7 @@ async fn cached_inventory_on_persistent_redis(name: &str) -> (RedisProcess, std:
     let port = RedisProcess::start().await.stop();
     let redis = RedisProcess::start_persistent(port, &dir).await;
     let url = redis.url();
-    let app = TestApp::spawn_with(move |settings| settings.redis_url = url).await;
+    let app = TestApp::spawn_with(move |settings| single_redis(settings, url)).await;
     app.seed_basic().await;
     let path = "/stores/1/inventory/";
     assert_eq!(fetch(&app, path).await.0, "MISS");
@@ -374,9 +379,9 @@ async fn a_process_that_starts_after_a_redis_restart_does_not_serve_restored_ent
     let redis = RedisProcess::start_persistent(port, &dir).await;
     let (url, database_url, prefix) = (redis.url(), first.db.url.clone(), first.db.name.clone());
     let second = TestApp::spawn_with(move |settings| {
-        settings.redis_url = url;
+        single_redis(settings, url);
         settings.database.database_url = database_url;
-        settings.redis_key_prefix = prefix;
+        settings.redis.redis_key_prefix = prefix;
     })
     .await;
     let (cache, status, body) = fetch(&second, path).await;

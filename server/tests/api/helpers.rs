@@ -4,8 +4,8 @@
 pub use aforro_adapters::postgres::test_db::TestDb;
 use aforro_server::app::{AppState, Application};
 use aforro_server::config::{
-    CacheSettings, DatabaseSettings, ReadReplicaSettings, Settings, TrustedProxies, DEFAULT_REDIS_URL,
-    DEFAULT_SEARCH_COUNT_LIMIT,
+    CacheSettings, DatabaseSettings, ReadReplicaSettings, RedisSettings, Settings, TrustedProxies,
+    DEFAULT_REDIS_URL, DEFAULT_SEARCH_COUNT_LIMIT,
 };
 use serde_json::Value;
 
@@ -31,8 +31,14 @@ impl TestApp {
         let db = TestDb::new().await.expect("test database");
         let mut settings = Settings {
             bind: "127.0.0.1:0".into(),
-            redis_url: std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.into()),
-            redis_key_prefix: db.name.clone(),
+            // `REDIS_CLUSTER_URLS` (the test cluster of `scripts/services cluster`) runs this
+            // suite on a Redis Cluster instead of the single node.
+            redis: RedisSettings {
+                redis_url: std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.into()),
+                redis_cluster_urls: test_cluster_urls(),
+                redis_cluster_wait_replicas: 1,
+                redis_key_prefix: db.name.clone(),
+            },
             request_timeout_seconds: 5,
             search_count_limit: DEFAULT_SEARCH_COUNT_LIMIT,
             http_workers: Some(2),
@@ -164,6 +170,20 @@ pub fn problem_fields(body: &Value) -> Vec<String> {
 }
 
 pub use aforro_adapters::test_redis::{dead_port, RedisProcess};
+
+/// The nodes of the test Redis Cluster (`REDIS_CLUSTER_URLS`), or none: a single node.
+pub fn test_cluster_urls() -> Vec<String> {
+    std::env::var("REDIS_CLUSTER_URLS")
+        .map(|urls| urls.split(',').map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// Points `settings` at the single Redis node `url` (a test's own, or a dead port), whatever
+/// Redis the suite runs on.
+pub fn single_redis(settings: &mut Settings, url: String) {
+    settings.redis.redis_url = url;
+    settings.redis.redis_cluster_urls.clear();
+}
 
 /// `url` with its database name replaced by `name`.
 pub fn same_database(url: &str, name: &str) -> String {

@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{dead_port, problem_fields, TestApp};
+use crate::helpers::{dead_port, problem_fields, single_redis, TestApp};
 
 pub(crate) fn adjustments_path(store: impl std::fmt::Display, product: impl std::fmt::Display) -> String {
     format!("/stores/{store}/inventory/{product}/adjustments/")
@@ -329,7 +329,7 @@ async fn a_restock_is_seen_right_after_its_201_by_cached_inventory_and_in_stock_
 #[tokio::test]
 async fn a_failed_bump_still_answers_201_and_hands_the_bump_to_the_worker() {
     let app =
-        TestApp::spawn_with(|settings| settings.redis_url = format!("redis://127.0.0.1:{}", dead_port()))
+        TestApp::spawn_with(|settings| single_redis(settings, format!("redis://127.0.0.1:{}", dead_port())))
             .await;
     app.seed_basic().await;
     let buyer = app.staff_token("buyer", &[]).await;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aforro_adapters::postgres::test_db::TestDb;
 use aforro_adapters::postgres::{PoolSettings, Postgres, RecordingMailer};
-use aforro_adapters::redis::Redis;
+use aforro_adapters::redis::{Redis, RedisSettings};
 use aforro_core::jobs::{MailSettings, RetryPolicy};
 use aforro_core::orders::{place_order, OrderStatus, PlaceOrder, RequestedItem};
 use aforro_server::app::{AppState, Application};
@@ -22,15 +22,23 @@ pub const DEFAULT_TEST_REDIS: &str = "redis://127.0.0.1:56379";
 pub struct Setup {
     pub db: TestDb,
     pub postgres: Postgres,
-    pub redis_url: String,
+    /// The test Redis: a single node, or the test cluster when `REDIS_CLUSTER_URLS` is set;
+    /// the key prefix is the test database's name.
+    pub redis: RedisSettings,
 }
 
 impl Setup {
     /// A fresh database with stores 1–2, products 1–3 and some stock.
     pub async fn new() -> Self {
-        Self::with_redis(std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_TEST_REDIS.into())).await
+        let mut setup =
+            Self::with_redis(std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_TEST_REDIS.into())).await;
+        if let Ok(urls) = std::env::var("REDIS_CLUSTER_URLS") {
+            setup.redis.redis_cluster_urls = urls.split(',').map(str::to_owned).collect();
+        }
+        setup
     }
 
+    /// As [`Setup::new`], on the single Redis node at `redis_url`.
     pub async fn with_redis(redis_url: String) -> Self {
         let db = TestDb::new().await.expect("test database");
         db.run_sql(
@@ -50,16 +58,21 @@ impl Setup {
             },
         )
         .unwrap();
-        Self {
-            db,
-            postgres,
-            redis_url,
-        }
+        let redis = RedisSettings {
+            redis_key_prefix: db.name.clone(),
+            ..RedisSettings::single(redis_url)
+        };
+        Self { db, postgres, redis }
+    }
+
+    /// The Redis adapter on the test Redis, with this test's key prefix.
+    pub fn redis(&self) -> Redis {
+        self.redis.connect().unwrap()
     }
 
     /// A worker with its own consumer name; its Redis keys carry the test database's name.
     pub fn worker(&self, consumer: &str) -> Worker {
-        let redis = Redis::connect(&self.redis_url, &self.db.name).unwrap();
+        let redis = self.redis();
         Worker {
             outbox: Arc::new(self.postgres.clone()),
             queue: Arc::new(redis.clone()),
@@ -91,8 +104,7 @@ impl Setup {
     pub async fn server(&self, suggest_limit: u32) -> String {
         let settings = Settings {
             bind: "127.0.0.1:0".into(),
-            redis_url: self.redis_url.clone(),
-            redis_key_prefix: self.db.name.clone(),
+            redis: self.redis.clone(),
             request_timeout_seconds: 5,
             search_count_limit: DEFAULT_SEARCH_COUNT_LIMIT,
             http_workers: Some(2),

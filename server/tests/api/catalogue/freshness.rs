@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::{read, staffed_app, write};
-use crate::helpers::{dead_port, TestApp};
+use crate::helpers::{dead_port, single_redis, TestApp};
 
 /// Reads `path` until it is a cache HIT (the second read at the latest) and returns the body.
 async fn cached(app: &TestApp, path: &str) -> Value {
@@ -196,7 +196,7 @@ async fn concurrent_renames_and_product_writes_leave_every_search_vector_exact()
 #[tokio::test]
 async fn a_write_whose_invalidation_fails_stands_and_hands_it_to_the_worker() {
     let app = TestApp::spawn_with(|settings| {
-        settings.redis_url = format!("redis://127.0.0.1:{}", dead_port());
+        single_redis(settings, format!("redis://127.0.0.1:{}", dead_port()));
     })
     .await;
     app.seed_basic().await;
