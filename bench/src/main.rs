@@ -57,7 +57,7 @@ enum Command {
         /// after the first (warm cache), with the uncached/cached ratio of each percentile.
         #[arg(long)]
         cached_url: Option<String>,
-        /// More servers on the same database, cache off, as `LABEL=URL` (another build, or
+        /// More servers on the same database as `LABEL=URL` (another build, or
         /// other settings): measured in turn with the first, request by request, query by
         /// query, and reported side by side. Repeatable.
         #[arg(long = "compare", value_name = "LABEL=URL")]

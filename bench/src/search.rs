@@ -158,8 +158,9 @@ pub async fn run(
     Ok(())
 }
 
-/// The search mix against `url` and each `LABEL=URL` of `others` (all cache off, same
-/// database), one query at a time, the servers taking turns request by request so all see the
+/// The search mix against `url` and each `LABEL=URL` of `others` (same database; cache off
+/// to compare queries, or all cache on to compare cache hits: every query is sent once to
+/// warm each server before it is measured), one query at a time, the servers taking turns request by request so all see the
 /// same machine: p50, p99 and max of the whole mix per server, then each query's p50 and max.
 pub async fn compare(
     client: &reqwest::Client,
@@ -202,7 +203,7 @@ pub async fn compare(
         }
         rows.push((*query, cells));
     }
-    println!("\n| search mix, cache off, servers in turn | requests | p50 ms | p99 ms | max ms |");
+    println!("\n| search mix, servers in turn | requests | p50 ms | p99 ms | max ms |");
     println!("| --- | --- | --- | --- | --- |");
     for ((label, _), latencies) in servers.iter().zip(mix.iter_mut()) {
         latencies.sort_unstable();

@@ -102,10 +102,18 @@ impl Redis {
         };
         let redis = self.clone();
         runtime.spawn(async move {
-            loop {
+            for attempt in 1u64.. {
                 tokio::time::sleep(PENDING_BUMP_RETRY).await;
-                if redis.apply_pending_bumps().await.is_ok() {
-                    break;
+                match redis.apply_pending_bumps().await {
+                    Ok(()) => break,
+                    // Said now and then, not at every retry: a cluster whose replica is gone
+                    // fails every bump until it is back (see `REDIS_CLUSTER_WAIT_REPLICAS`).
+                    Err(error) if attempt % 20 == 1 => tracing::warn!(
+                        %error,
+                        attempt,
+                        "cache invalidations still pending; this process bypasses the cache"
+                    ),
+                    Err(_) => {}
                 }
             }
             redis.retrying_bumps.store(false, Ordering::Release);

@@ -21,14 +21,14 @@ fn x_cache(response: &reqwest::Response) -> String {
 }
 
 /// GET `path`: (X-Cache, status, body).
-async fn fetch(app: &TestApp, path: &str) -> (String, u16, Value) {
+pub(crate) async fn fetch(app: &TestApp, path: &str) -> (String, u16, Value) {
     let response = app.get(path).await;
     let cache = x_cache(&response);
     let status = response.status().as_u16();
     (cache, status, response.json().await.unwrap())
 }
 
-fn quantity_of(body: &Value, product_id: i64) -> i64 {
+pub(crate) fn quantity_of(body: &Value, product_id: i64) -> i64 {
     body["results"]
         .as_array()
         .unwrap()

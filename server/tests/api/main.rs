@@ -4,6 +4,7 @@
 
 mod cache;
 mod catalogue;
+mod cluster_failover;
 mod contention;
 mod contract;
 mod faults;
