@@ -4,9 +4,11 @@ use aforro_adapters::postgres::{run_migrations, PoolSettings, Postgres};
 use aforro_adapters::telemetry;
 use aforro_server::app::{AppState, Application};
 use aforro_server::config::{DatabaseSettings, Settings};
+use aforro_server::openapi::ApiDoc;
 use aforro_server::tokens::{self, TokenCommand};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use utoipa::OpenApi;
 
 #[derive(Parser)]
 #[command(name = "server", version, about = "aforro HTTP API (actix-web)")]
@@ -26,6 +28,9 @@ enum Command {
         #[command(flatten)]
         database: DatabaseSettings,
     },
+    /// Print the OpenAPI 3.1 document (the one `GET /openapi.json` serves) and exit: for
+    /// validators and client generators, without a database or a running server.
+    Openapi,
     /// Manage staff bearer tokens (the credentials of every write).
     Token {
         #[command(subcommand)]
@@ -45,6 +50,9 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .context("migrations failed")?;
             tracing::info!(count = applied.len(), ?applied, "migrations applied");
+        }
+        Some(Command::Openapi) => {
+            println!("{}", ApiDoc::openapi().to_pretty_json()?);
         }
         Some(Command::Token { action, database }) => {
             let postgres = Postgres::connect(&database.database_url, PoolSettings::default())?;
