@@ -208,6 +208,7 @@ async fn main() -> Result<()> {
                 quantity_requested,
             })
             .collect(),
+        unknown: Vec::new(),
     };
 
     let first = place_order(&kiosk, &order(&[(1, 2), (2, 1)]), None).await?;

@@ -26,6 +26,14 @@ impl FieldError {
             message: message.into(),
         }
     }
+
+    /// The errors of fields a request does not define (their paths as sent, found by the
+    /// shell that read the request): every write refuses them, listed with its other errors.
+    pub fn unknown(fields: &[String]) -> impl Iterator<Item = FieldError> + '_ {
+        fields
+            .iter()
+            .map(|field| FieldError::new(field.as_str(), "is not a field of this request"))
+    }
 }
 
 impl fmt::Display for FieldError {

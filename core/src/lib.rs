@@ -17,6 +17,7 @@ pub mod error;
 pub mod ids;
 pub mod inventory;
 pub mod jobs;
+pub mod money;
 pub mod orders;
 pub mod pagination;
 pub mod rate_limit;

@@ -40,6 +40,7 @@ async fn order_while_cut_off(setup: &Setup, cut_off: &Redis) -> OrderStatus {
             product_id: 1,
             quantity_requested: 1,
         }],
+        unknown: Vec::new(),
     };
     place_order_invalidating(&setup.postgres, cut_off, &setup.postgres, &request, None)
         .await

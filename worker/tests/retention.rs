@@ -76,6 +76,7 @@ async fn an_expired_idempotency_key_no_longer_replays() {
             product_id: 1,
             quantity_requested: 1,
         }],
+        unknown: Vec::new(),
     };
     let first = place_order(&setup.postgres, &request, Some("old-key"))
         .await

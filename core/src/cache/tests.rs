@@ -179,6 +179,7 @@ fn order_of(requested: i64) -> PlaceOrder {
             product_id: 7,
             quantity_requested: requested,
         }],
+        unknown: Vec::new(),
     }
 }
 
@@ -326,6 +327,7 @@ fn adjustment_of(delta: i64) -> AdjustStock {
         delta: Some(delta),
         reason: Some("restock".into()),
         note: None,
+        unknown: Vec::new(),
     }
 }
 

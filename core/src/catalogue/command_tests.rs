@@ -60,6 +60,7 @@ fn prices_are_decimals_from_zero_to_a_million_with_two_places_at_most() {
         ("1.234", "two decimal places"),
         ("-1", "negative"),
         ("-0.01", "negative"),
+        ("-0", "negative"),
         ("1000000.01", "at most 1000000"),
         ("10000000", "at most"),
         ("abc", "decimal number"),

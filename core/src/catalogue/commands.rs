@@ -174,10 +174,7 @@ impl Checks {
     }
 
     fn unknown(&mut self, fields: &[String]) {
-        for field in fields {
-            self.0
-                .push(FieldError::new(field.as_str(), "is not a field of this request"));
-        }
+        self.0.extend(FieldError::unknown(fields));
     }
 
     /// `Ok(value)` when nothing failed (then every `Option` the parse built is `Some`).

@@ -101,6 +101,8 @@ pub struct AdjustStock {
     pub reason: Option<String>,
     /// The note, if any.
     pub note: Option<String>,
+    /// Names of the fields the request has but does not define (each one is refused).
+    pub unknown: Vec<String>,
 }
 
 /// An adjustment request that passed every rule that needs no database.
@@ -171,6 +173,7 @@ impl ValidatedAdjustment {
                 errors.push(FieldError::new("note", "must not contain NUL characters"));
             }
         }
+        errors.extend(FieldError::unknown(&request.unknown));
         match (delta, reason) {
             (Some(delta), Some(reason)) if errors.is_empty() => Ok(Self {
                 store_id,

@@ -36,6 +36,7 @@ fn request(delta: i64, reason: &str, note: Option<&str>) -> AdjustStock {
         delta: Some(delta),
         reason: Some(reason.into()),
         note: note.map(Into::into),
+        unknown: Vec::new(),
     }
 }
 
@@ -169,6 +170,7 @@ fn validation_lists_every_bad_field_and_the_key() {
             delta: Some(0),
             reason: Some("gift".into()),
             note: Some("n".repeat(501)),
+            unknown: Vec::new(),
         },
         Some(""),
     )

@@ -79,6 +79,8 @@ pub struct PlaceOrder {
     pub store_id: i64,
     /// Lines in the client's order.
     pub items: Vec<RequestedItem>,
+    /// Paths of the fields the request has but does not define (each one is refused).
+    pub unknown: Vec<String>,
 }
 
 /// One validated order line.
@@ -143,6 +145,7 @@ impl ValidatedOrder {
                 lines.push(ValidatedLine { product_id, quantity });
             }
         }
+        errors.extend(FieldError::unknown(&request.unknown));
         match store_id {
             Some(store_id) if errors.is_empty() => Ok(Self { store_id, lines }),
             _ => Err(Error::Invalid(errors)),

@@ -16,6 +16,7 @@ fn request(store_id: i64, items: &[(i64, i64)]) -> PlaceOrder {
                 quantity_requested,
             })
             .collect(),
+        unknown: Vec::new(),
     }
 }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::results::CountLimit;
-use crate::{CategoryId, Error, FieldError, PageRequest, ProductId, Result, StoreId};
+use crate::{money, CategoryId, Error, FieldError, PageRequest, ProductId, Result, StoreId};
 
 /// Longest accepted `q`, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -104,10 +104,10 @@ pub struct SearchRequest {
     pub q: Option<String>,
     /// Category id or name.
     pub category: Option<String>,
-    /// Lowest price, inclusive.
-    pub min_price: Option<Decimal>,
-    /// Highest price, inclusive.
-    pub max_price: Option<Decimal>,
+    /// Lowest price, inclusive, as sent (the money rule: [`MAX_PRICE_FILTER_DIGITS`]).
+    pub min_price: Option<String>,
+    /// Highest price, inclusive, as sent.
+    pub max_price: Option<String>,
     /// Restrict to one store's stocked products.
     pub store_id: Option<i64>,
     /// In stock (in `store_id`, or in any store).
@@ -115,6 +115,10 @@ pub struct SearchRequest {
     /// `relevance`, `price`, `-price` or `newest`.
     pub sort: Option<String>,
 }
+
+/// Most digits before the point in a price filter (`min_price`, `max_price`): far above any
+/// price, and a bound the OpenAPI pattern can state.
+pub const MAX_PRICE_FILTER_DIGITS: usize = 10;
 
 /// A validated search.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,12 +187,15 @@ impl ProductSearch {
                 Err(_) => Some(CategoryFilter::Name(raw.to_string())),
             },
         };
-        for (field, price) in [("min_price", request.min_price), ("max_price", request.max_price)] {
-            if price.is_some_and(|p| p.is_sign_negative() && !p.is_zero()) {
-                errors.push(FieldError::new(field, "must not be negative"));
-            }
-        }
-        if let (Some(min), Some(max)) = (request.min_price, request.max_price) {
+        let mut price_filter = |field: &str, raw: &Option<String>| {
+            let raw = raw.as_deref()?;
+            money::parse_amount(raw, MAX_PRICE_FILTER_DIGITS)
+                .map_err(|message| errors.push(FieldError::new(field, message)))
+                .ok()
+        };
+        let min_price = price_filter("min_price", &request.min_price);
+        let max_price = price_filter("max_price", &request.max_price);
+        if let (Some(min), Some(max)) = (min_price, max_price) {
             if min > max {
                 errors.push(FieldError::new("min_price", "must not be greater than max_price"));
             }
@@ -227,8 +234,8 @@ impl ProductSearch {
         Ok(Self {
             text,
             category,
-            min_price: request.min_price,
-            max_price: request.max_price,
+            min_price,
+            max_price,
             store_id,
             in_stock: request.in_stock,
             sort: sort.unwrap_or(default_sort),

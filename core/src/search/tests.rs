@@ -1,7 +1,5 @@
 //! Validation and use-case tests of search, against mocks.
 
-use rust_decimal::Decimal;
-
 use super::*;
 use crate::stores::MockStoreRepository;
 use crate::{Entity, Error, PageRequest};
@@ -85,16 +83,37 @@ fn category_is_an_id_or_a_name() {
 #[test]
 fn every_bad_parameter_is_named() {
     let request = SearchRequest {
-        min_price: Some(Decimal::new(500, 2)),
-        max_price: Some(Decimal::new(-100, 2)),
+        min_price: Some("5.00".into()),
+        max_price: Some("-1.00".into()),
         store_id: Some(0),
         sort: Some("cheapest".into()),
         ..Default::default()
     };
     assert_eq!(
         fields(ProductSearch::parse(&request, page(), bound()).unwrap_err()),
-        ["max_price", "min_price", "store_id", "sort"]
+        ["max_price", "store_id", "sort"]
     );
+    let inverted = SearchRequest {
+        min_price: Some("5".into()),
+        max_price: Some("1.5".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        fields(ProductSearch::parse(&inverted, page(), bound()).unwrap_err()),
+        ["min_price"]
+    );
+    // The money rule: no sign (not even on zero), at most two decimals.
+    for raw in ["-0", "1.001", "+1", " 1", "1e2", "12345678901"] {
+        let request = SearchRequest {
+            min_price: Some(raw.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(ProductSearch::parse(&request, page(), bound()).unwrap_err()),
+            ["min_price"],
+            "{raw}"
+        );
+    }
     let sorts = ["relevance", "price", "-price", "newest"].map(|s| SearchSort::parse(s).is_some());
     assert_eq!(sorts, [true; 4]);
 }

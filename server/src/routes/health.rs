@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::problem::{ApiError, Problem, ProblemCause};
+use crate::problem::{ApiError, ProblemCause};
 
 /// Liveness.
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,7 +37,6 @@ pub struct Readiness {
     get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, body = Readiness),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

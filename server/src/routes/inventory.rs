@@ -12,7 +12,7 @@ use super::pagination::{page_request, param, query_pairs, PageParams, Paginated}
 use super::{money, timestamp, x_cache};
 use crate::app::AppState;
 use crate::extract::path_id;
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 
 /// One product in a store's inventory.
 #[derive(Debug, Serialize, ToSchema)]
@@ -44,10 +44,9 @@ impl From<InventoryItem> for InventoryItemDto {
     params(("store_id" = i64, Path, minimum = 1, description = "Store id"), PageParams),
     responses(
         (status = 200, body = Paginated<InventoryItemDto>, headers(("X-Cache" = String, description = "HIT, MISS or BYPASS (cache unavailable)"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400),
+        (status = 404),
+        (status = 422),
     )
 )]
 pub async fn list_store_inventory(
@@ -136,10 +135,9 @@ pub struct SummaryParams {
     params(("store_id" = i64, Path, minimum = 1, description = "Store id"), SummaryParams),
     responses(
         (status = 200, body = InventorySummaryDto),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown store, or no summary (for that day)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "date is not YYYY-MM-DD", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400),
+        (status = 404, description = "Unknown store, or no summary (for that day)"),
+        (status = 422, description = "date is not YYYY-MM-DD"),
     )
 )]
 pub async fn store_inventory_summary(

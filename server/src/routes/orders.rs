@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 use super::pagination::{page_request, query_pairs, PageParams, Paginated};
 use super::{timestamp, IdempotencyKeyHeader};
 use crate::app::AppState;
-use crate::extract::{path_id, JsonBody, WireInt};
-use crate::problem::{ApiError, Problem};
+use crate::extract::{idempotency_key, path_id, JsonBody, Object, WireInt};
+use crate::problem::ApiError;
 
 /// One requested line.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -33,12 +33,12 @@ pub struct PlaceOrderBody {
     store_id: Option<WireInt>,
     /// 1 to 100 lines, each product at most once.
     #[schema(value_type = Vec<OrderItemBody>, min_items = 1, max_items = 100, required = true)]
-    items: Option<Vec<OrderItemBody>>,
+    items: Option<Vec<Object<OrderItemBody>>>,
 }
 
 impl PlaceOrderBody {
-    /// The core's request, or 422 naming every missing field.
-    fn into_request(self) -> Result<PlaceOrder, Error> {
+    /// The core's request, or 422 naming every missing or unknown field.
+    fn into_request(self, unknown: Vec<String>) -> Result<PlaceOrder, Error> {
         let mut missing = Vec::new();
         let mut required = |field: String, value: Option<WireInt>| {
             value.map(|v| v.0).unwrap_or_else(|| {
@@ -55,7 +55,7 @@ impl PlaceOrderBody {
             Some(items) => items
                 .into_iter()
                 .enumerate()
-                .map(|(i, item)| RequestedItem {
+                .map(|(i, Object(item))| RequestedItem {
                     product_id: required(format!("items[{i}].product_id"), item.product_id),
                     quantity_requested: required(
                         format!("items[{i}].quantity_requested"),
@@ -65,8 +65,13 @@ impl PlaceOrderBody {
                 .collect(),
         };
         if missing.is_empty() {
-            Ok(PlaceOrder { store_id, items })
+            Ok(PlaceOrder {
+                store_id,
+                items,
+                unknown,
+            })
         } else {
+            missing.extend(FieldError::unknown(&unknown));
             Err(Error::Invalid(missing))
         }
     }
@@ -155,12 +160,8 @@ impl From<OrderSummary> for OrderSummaryDto {
     responses(
         (status = 201, description = "Order stored (CONFIRMED or REJECTED)", body = OrderDto,
          headers(("Location" = String, description = "/orders/{id}/"))),
-        (status = 400, description = "Malformed JSON or wrong types", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown store", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid order", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown store"),
+        (status = 422, description = "Invalid order"),
     )
 )]
 pub async fn place_order(
@@ -168,16 +169,8 @@ pub async fn place_order(
     req: HttpRequest,
     body: JsonBody<PlaceOrderBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = match req.headers().get("Idempotency-Key") {
-        None => None,
-        Some(value) => Some(value.to_str().map_err(|_| {
-            ApiError::Core(Error::invalid(
-                "Idempotency-Key",
-                "must be visible ASCII characters",
-            ))
-        })?),
-    };
-    let request = body.0.into_request()?;
+    let key = idempotency_key(&req);
+    let request = body.value.into_request(body.unknown)?;
     // Invalidates before returning: once the client has its 201, nothing cached may show
     // the old stock.
     let placed = place_order_invalidating(
@@ -185,7 +178,7 @@ pub async fn place_order(
         state.cache.as_ref(),
         state.outbox.as_ref(),
         &request,
-        key,
+        key.as_deref(),
     )
     .await?;
     if !placed.replayed {
@@ -217,8 +210,7 @@ pub async fn place_order(
     params(("order_id" = i64, Path, minimum = 1, description = "Order id")),
     responses(
         (status = 200, body = OrderDto),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 404),
     )
 )]
 pub async fn get_order(
@@ -236,10 +228,9 @@ pub async fn get_order(
     params(("store_id" = i64, Path, minimum = 1, description = "Store id"), PageParams),
     responses(
         (status = 200, body = Paginated<OrderSummaryDto>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400),
+        (status = 404),
+        (status = 422),
     )
 )]
 pub async fn list_store_orders(

@@ -1,12 +1,9 @@
 //! `GET /api/search/products/` and `GET /api/search/suggest/`.
 
-use std::str::FromStr;
-
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use aforro_core::rate_limit::check_rate;
 use aforro_core::search::{self, ProductHit, SearchRequest};
-use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -15,7 +12,7 @@ use super::{money, timestamp, x_cache};
 use crate::app::AppState;
 use crate::client_ip::client_ip;
 use crate::extract::query_int;
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 
 /// Query parameters of the product search (all optional).
 #[derive(Debug, IntoParams)]
@@ -27,7 +24,7 @@ pub struct SearchParams {
     q: Option<String>,
     /// A category id, or a category name (case-insensitive exact match).
     category: Option<String>,
-    /// Lowest price, inclusive (decimal, ≥ 0).
+    /// Lowest price, inclusive: plain decimal text, at most two decimals, no sign.
     #[param(value_type = Option<String>, example = "2.50", pattern = "^[0-9]{1,10}(\\.[0-9]{1,2})?$")]
     min_price: Option<String>,
     /// Highest price, inclusive (decimal, ≥ min_price).
@@ -85,13 +82,6 @@ impl From<ProductHit> for ProductDto {
     }
 }
 
-fn decimal(name: &str, raw: Option<&str>) -> Result<Option<Decimal>, ApiError> {
-    raw.map(|raw| {
-        Decimal::from_str(raw.trim()).map_err(|_| ApiError::bad_field(name, "must be a decimal number"))
-    })
-    .transpose()
-}
-
 fn boolean(name: &str, raw: Option<&str>) -> Result<Option<bool>, ApiError> {
     match raw.map(str::to_ascii_lowercase).as_deref() {
         None => Ok(None),
@@ -119,10 +109,9 @@ pub struct SearchResultsPage {
     params(SearchParams, PageParams),
     responses(
         (status = 200, body = SearchResultsPage, headers(("X-Cache" = String, description = "HIT, MISS or BYPASS (cache unavailable)"))),
-        (status = 400, description = "A parameter of the wrong type", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown store_id", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameters, or a page that starts past the first SEARCH_COUNT_LIMIT results", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A parameter of the wrong type"),
+        (status = 404, description = "Unknown store_id"),
+        (status = 422, description = "Invalid parameters, or a page that starts past the first SEARCH_COUNT_LIMIT results"),
     )
 )]
 pub async fn search_products(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -130,8 +119,8 @@ pub async fn search_products(state: web::Data<AppState>, req: HttpRequest) -> Re
     let request = SearchRequest {
         q: param(&pairs, "q").map(String::from),
         category: param(&pairs, "category").map(String::from),
-        min_price: decimal("min_price", param(&pairs, "min_price"))?,
-        max_price: decimal("max_price", param(&pairs, "max_price"))?,
+        min_price: param(&pairs, "min_price").map(String::from),
+        max_price: param(&pairs, "max_price").map(String::from),
         store_id: query_int("store_id", param(&pairs, "store_id"))?,
         in_stock: boolean("in_stock", param(&pairs, "in_stock"))?,
         sort: param(&pairs, "sort").map(String::from),
@@ -186,13 +175,12 @@ pub struct SuggestParams {
             ("RateLimit-Remaining" = u32, description = "Requests left in the current window"),
             ("RateLimit-Reset" = u64, description = "Seconds until the window frees a request"),
         )),
-        (status = 400, description = "Malformed query string (or a NUL character)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "q shorter than 3 characters", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json", headers(
+        (status = 400, description = "Malformed query string (or a NUL character)"),
+        (status = 422, description = "q shorter than 3 characters"),
+        (status = 429, description = "Rate limited", headers(
             ("Retry-After" = u64, description = "Seconds to wait before retrying"),
             ("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32), ("RateLimit-Reset" = u64),
         )),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn suggest(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {

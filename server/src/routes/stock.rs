@@ -5,26 +5,20 @@
 //! look at anything else — the body is read only after that, so a 401 or 403 never depends on
 //! it, nor on whether the store or product exists.
 
-use std::collections::HashSet;
-
 use actix_web::{web, HttpRequest, HttpResponse};
 use aforro_core::auth::{Action, Principal};
 use aforro_core::cache::adjust_stock_invalidating;
-use aforro_core::inventory::{
-    self, reason_message, AdjustStock, AdjustmentReason, StockAdjustment, StockMovement,
-};
-use aforro_core::orders::IdempotencyKey;
-use aforro_core::{Error, FieldError, StoreId};
+use aforro_core::inventory::{self, AdjustStock, AdjustmentReason, StockAdjustment, StockMovement};
+use aforro_core::{Error, StoreId};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::pagination::{page_request, query_pairs, PageParams, Paginated};
 use super::{timestamp, IdempotencyKeyHeader};
 use crate::app::AppState;
 use crate::auth::Staff;
-use crate::extract::{path_id, read_json, WireInt};
-use crate::problem::{ApiError, Problem};
+use crate::extract::{idempotency_key, path_id, read_json, WireInt};
+use crate::problem::ApiError;
 
 /// Why stock was adjusted.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -51,20 +45,50 @@ impl From<AdjustmentReason> for ReasonDto {
     }
 }
 
-/// An adjustment request. Unknown fields are refused (422 naming them); every bad field is
-/// listed at once. (The handler reads the body as a JSON object and checks each field itself,
-/// so that a wrong type is reported with the other fields too.)
+/// An adjustment request.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)] // documents the body
 pub struct AdjustmentBody {
     /// Units to add (positive) or take out (negative): non-zero, at most 1,000,000 either way.
-    #[schema(minimum = -1000000, maximum = 1000000, example = 48)]
-    delta: i64,
-    reason: ReasonDto,
+    #[schema(schema_with = delta_schema, required = true)]
+    delta: Option<WireInt>,
+    /// Why the stock changed.
+    #[schema(value_type = ReasonDto, required = true)]
+    reason: Option<String>,
     /// Free text, at most 500 characters; may be null or absent.
-    #[schema(max_length = 500, example = "delivery 2026-11-30")]
+    #[schema(max_length = 500, pattern = "^[^\\u0000]*$", example = "delivery 2026-11-30")]
     note: Option<String>,
+}
+
+impl AdjustmentBody {
+    /// The core's request for this stock row; the core judges every value.
+    fn into_request(self, store_id: StoreId, product_id: i64, unknown: Vec<String>) -> AdjustStock {
+        AdjustStock {
+            store_id: store_id.get(),
+            product_id,
+            delta: self.delta.map(|delta| delta.0),
+            reason: self.reason,
+            note: self.note,
+            unknown,
+        }
+    }
+}
+
+/// A non-zero integer within ±1,000,000, as `Delta::parse` in the core reads it.
+fn delta_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    let range = |min: i64, max: i64| {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(min))
+            .maximum(Some(max))
+    };
+    let one_of = OneOfBuilder::new()
+        .item(range(-1_000_000, -1))
+        .item(range(1, 1_000_000))
+        .description(Some("A non-zero integer, at most 1,000,000 either way"))
+        .examples([serde_json::json!(48)])
+        .build();
+    Schema::OneOf(one_of)
 }
 
 /// A stored stock adjustment.
@@ -158,16 +182,10 @@ impl From<StockMovement> for MovementDto {
     responses(
         (status = 201, description = "Adjustment applied (or replayed)", body = AdjustmentDto,
          headers(("Idempotent-Replayed" = String, description = "`true` on a replay"))),
-        (status = 400, description = "Malformed JSON, or a field of the wrong JSON type (named)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, malformed, unknown or revoked token", body = Problem, content_type = "application/problem+json",
-         headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 403, description = "A store token for another store", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown store or product", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The result would be below zero (or above 2,147,483,647); the detail says the current quantity; nothing changed", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (every one listed), or the key reused with a different request", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A store token for another store"),
+        (status = 404, description = "Unknown store or product"),
+        (status = 409, description = "The result would be below zero (or above 2,147,483,647); the detail says the current quantity; nothing changed"),
+        (status = 422, description = "Invalid fields (every one listed), or the key reused with a different request"),
     )
 )]
 pub async fn adjust_stock(
@@ -180,21 +198,9 @@ pub async fn adjust_stock(
     let (raw_store, raw_product) = path.into_inner();
     let store_id = authorized_store(&staff.0, &raw_store, Action::AdjustStock)?;
     let product_id = path_id("product", &raw_product)?;
-    let body: Map<String, Value> = read_json(&req, payload.into_inner()).await?;
-    let (key, key_error) = match req.headers().get("Idempotency-Key") {
-        None => (None, None),
-        Some(value) => match value.to_str() {
-            Ok(key) => (Some(key), None),
-            Err(_) => (
-                None,
-                Some(FieldError::new(
-                    IdempotencyKey::FIELD,
-                    "must be visible ASCII characters",
-                )),
-            ),
-        },
-    };
-    let request = adjustment_request(store_id, product_id, body, key, key_error)?;
+    let body = read_json::<AdjustmentBody>(&req, payload.into_inner()).await?;
+    let key = idempotency_key(&req);
+    let request = body.value.into_request(store_id, product_id, body.unknown);
     // Invalidates before returning: once the client has its 201, nothing cached may show
     // the old stock.
     let adjusted = adjust_stock_invalidating(
@@ -203,7 +209,7 @@ pub async fn adjust_stock(
         state.outbox.as_ref(),
         &staff.0,
         &request,
-        key,
+        key.as_deref(),
     )
     .await;
     // Refused: the stock would go below zero (409), or the request broke a rule the
@@ -244,13 +250,10 @@ pub async fn adjust_stock(
     ),
     responses(
         (status = 200, description = "Default page_size 50", body = Paginated<MovementDto>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, malformed, unknown or revoked token", body = Problem, content_type = "application/problem+json",
-         headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 403, description = "A store token for another store", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown store or product", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400),
+        (status = 403, description = "A store token for another store"),
+        (status = 404, description = "Unknown store or product"),
+        (status = 422),
     )
 )]
 pub async fn list_movements(
@@ -288,53 +291,4 @@ fn authorized_store(
         Error::NotFound { .. } => ApiError::NotFound(format!("store {raw} not found")),
         other => ApiError::Core(other),
     })
-}
-
-/// The body's fields as the core's request. A field of the wrong JSON type is a 400 naming it,
-/// as on every endpoint (the contract's "wrong types"); otherwise a 422 lists every bad field:
-/// unknown fields found here, together with the core's own rules for the rest.
-fn adjustment_request(
-    store_id: StoreId,
-    product_id: i64,
-    body: Map<String, Value>,
-    key: Option<&str>,
-    key_error: Option<FieldError>,
-) -> Result<AdjustStock, ApiError> {
-    let mut request = AdjustStock {
-        store_id: store_id.get(),
-        product_id,
-        ..AdjustStock::default()
-    };
-    let mut errors: Vec<FieldError> = key_error.into_iter().collect();
-    for (field, value) in body {
-        // A null is an absent value: the core says whether the field is required.
-        match (field.as_str(), value) {
-            (_, Value::Null) if ["delta", "reason", "note"].contains(&field.as_str()) => {}
-            ("delta", value) => match serde_json::from_value::<WireInt>(value) {
-                Ok(delta) => request.delta = Some(delta.0),
-                Err(_) => return Err(ApiError::bad_field("delta", "must be an integer")),
-            },
-            ("reason", Value::String(reason)) => request.reason = Some(reason),
-            ("reason", _) => return Err(ApiError::bad_field("reason", reason_message())),
-            ("note", Value::String(note)) => request.note = Some(note),
-            ("note", _) => return Err(ApiError::bad_field("note", "must be a string or null")),
-            (unknown, _) => errors.push(FieldError::new(unknown, "is not a known field")),
-        }
-    }
-    let reported: HashSet<String> = errors.iter().map(|e| e.field.clone()).collect();
-    match inventory::validate(&request, key) {
-        Ok(_) if errors.is_empty() => return Ok(request),
-        Ok(_) => {}
-        Err(Error::Invalid(more)) => errors.extend(more.into_iter().filter(|e| !reported.contains(&e.field))),
-        Err(other) => return Err(other.into()),
-    }
-    // The body's fields in the documented order, then unknown ones, then the header.
-    errors.sort_by_key(|e| match e.field.as_str() {
-        "delta" => 0,
-        "reason" => 1,
-        "note" => 2,
-        IdempotencyKey::FIELD => 4,
-        _ => 3,
-    });
-    Err(Error::Invalid(errors).into())
 }

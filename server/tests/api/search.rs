@@ -205,7 +205,12 @@ async fn invalid_parameters_are_named() {
         ("category=-2", 422, vec!["category"]),
         ("store_id=0", 422, vec!["store_id"]),
         ("page_size=500", 422, vec!["page_size"]),
-        ("min_price=abc", 400, vec!["min_price"]),
+        // The money rule, as the document's pattern says: no sign (not even on zero), at most
+        // two decimals, digits only.
+        ("min_price=abc", 422, vec!["min_price"]),
+        ("min_price=-0", 422, vec!["min_price"]),
+        ("max_price=1.001", 422, vec!["max_price"]),
+        ("max_price=%201", 422, vec!["max_price"]),
         ("in_stock=maybe", 400, vec!["in_stock"]),
         ("store_id=x", 400, vec!["store_id"]),
     ] {

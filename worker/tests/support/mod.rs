@@ -138,6 +138,7 @@ impl Setup {
                     quantity_requested,
                 })
                 .collect(),
+            unknown: Vec::new(),
         };
         let placed = place_order(&self.postgres, &request, None).await.unwrap();
         (placed.order.id.get(), placed.order.status)

@@ -1,6 +1,7 @@
 //! The catalogue: public reads of categories, products and stores ([`reads`]), and their
 //! writes by staff with a catalogue token ([`writes`]).
 
+pub mod bodies;
 pub mod reads;
 pub mod writes;
 

@@ -7,7 +7,7 @@ use aforro_core::catalogue;
 use super::{product_dto, StoreDto};
 use crate::app::AppState;
 use crate::extract::path_id;
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::routes::pagination::{page_request, query_pairs, PageParams, Paginated};
 use crate::routes::search::{CategoryDto, ProductDto};
 
@@ -17,9 +17,8 @@ use crate::routes::search::{CategoryDto, ProductDto};
     params(PageParams),
     responses(
         (status = 200, body = Paginated<CategoryDto>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400),
+        (status = 422),
     )
 )]
 pub async fn list_categories(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -35,8 +34,7 @@ pub async fn list_categories(state: web::Data<AppState>, req: HttpRequest) -> Re
     params(("category_id" = i64, Path, minimum = 1, description = "Category id")),
     responses(
         (status = 200, body = CategoryDto),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 404),
     )
 )]
 pub async fn get_category(
@@ -54,8 +52,7 @@ pub async fn get_category(
     params(("product_id" = i64, Path, minimum = 1, description = "Product id")),
     responses(
         (status = 200, body = ProductDto),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 404),
     )
 )]
 pub async fn get_product(
@@ -73,9 +70,8 @@ pub async fn get_product(
     params(PageParams),
     responses(
         (status = 200, body = Paginated<StoreDto>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400),
+        (status = 422),
     )
 )]
 pub async fn list_stores(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -91,8 +87,7 @@ pub async fn list_stores(state: web::Data<AppState>, req: HttpRequest) -> Result
     params(("store_id" = i64, Path, minimum = 1, description = "Store id")),
     responses(
         (status = 200, body = StoreDto),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 404),
     )
 )]
 pub async fn get_store(

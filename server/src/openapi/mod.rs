@@ -9,8 +9,14 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::Config;
 
 use crate::problem::{ApiError, Problem, ProblemField};
+
+mod problems;
+mod strict;
+
 use crate::routes::catalogue::{reads as catalogue_reads, writes as catalogue_writes};
 use crate::routes::{health, inventory, orders, search, stock};
+pub use problems::ProblemResponses;
+pub use strict::StrictBodies;
 
 /// Every endpoint and schema of the API.
 #[derive(OpenApi)]
@@ -44,7 +50,7 @@ use crate::routes::{health, inventory, orders, search, stock};
         health::readyz,
     ),
     components(schemas(Problem, ProblemField)),
-    modifiers(&BearerScheme)
+    modifiers(&BearerScheme, &StrictBodies, &ProblemResponses)
 )]
 pub struct ApiDoc;
 
@@ -59,6 +65,25 @@ impl Modify for BearerScheme {
         scheme.description = Some("A staff token made by `server token create` (shown once).".to_owned());
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
+}
+
+/// Every operation of a path, with its method in lower case.
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> Vec<(&'static str, &mut utoipa::openapi::path::Operation)> {
+    [
+        ("get", item.get.as_mut()),
+        ("put", item.put.as_mut()),
+        ("post", item.post.as_mut()),
+        ("delete", item.delete.as_mut()),
+        ("options", item.options.as_mut()),
+        ("head", item.head.as_mut()),
+        ("patch", item.patch.as_mut()),
+        ("trace", item.trace.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| operation.map(|operation| (method, operation)))
+    .collect()
 }
 
 /// `GET /openapi.json`.

@@ -1,128 +1,13 @@
-//! Request parsing that reports problems the contract's way: a JSON body extractor with a
-//! size limit, content-type check and field paths in type errors, and lenient integer parsing
-//! for query strings and bodies (so "too big" is a 422 on the field, not a 400 or a 500).
+//! Values as they arrive on the wire, read by one rule each: integers (in bodies and query
+//! strings alike, so "too big" is a 422 on the field, not a 400 or a 500), prices (a decimal
+//! string or a JSON number), fields that may be left out or `null` (PATCH), path ids.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest};
-use futures_util::StreamExt;
-use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use aforro_core::catalogue::Field;
+use serde::de::{self, Deserialize, Deserializer, Visitor};
 
-use crate::problem::{ApiError, UnreadBody};
-
-/// Largest accepted request body.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// How long a request body may take to arrive, from the moment the handler starts reading it
-/// (the headers have their own deadline of the same length, `client_request_timeout`). A
-/// client that stops sending gets 408 and its connection is closed, instead of holding it
-/// open for as long as it likes. Registered as app data; absent, [`BodyDeadline::default`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BodyDeadline(pub std::time::Duration);
-
-impl Default for BodyDeadline {
-    fn default() -> Self {
-        Self(std::time::Duration::from_secs(5))
-    }
-}
-
-/// A JSON request body: `Content-Type` must be JSON (415), at most 64 KiB (413),
-/// valid JSON of the right shape (400 naming the field).
-pub struct JsonBody<T>(pub T);
-
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = read_json::<T>(req, payload.take());
-        Box::pin(async move { body.await.map(JsonBody) })
-    }
-}
-
-/// Reads and parses a JSON body as [`JsonBody`] does, at the moment the caller chooses: staff
-/// writes authenticate and authorise first, so that a 401/403 never depends on the body.
-pub fn read_json<T: DeserializeOwned + 'static>(
-    req: &HttpRequest,
-    mut payload: Payload,
-) -> impl Future<Output = Result<T, ApiError>> + 'static {
-    let is_json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|mime| {
-            let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-        })
-        .unwrap_or(false);
-    let declared_len = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    let deadline = req.app_data::<BodyDeadline>().copied().unwrap_or_default().0;
-    async move {
-        if !is_json {
-            return Err(ApiError::UnsupportedMediaType);
-        }
-        if declared_len.is_some_and(|len| len > MAX_BODY_BYTES) {
-            return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
-        }
-        let read = async {
-            let mut body = Vec::with_capacity(declared_len.unwrap_or(1024).min(MAX_BODY_BYTES));
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::BadRequest {
-                    detail: format!("could not read the body: {e}"),
-                    field: None,
-                })?;
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(body)
-        };
-        let body = match tokio::time::timeout(deadline, read).await {
-            Ok(body) => body?,
-            Err(_) => {
-                return Err(ApiError::RequestTimeout {
-                    seconds: deadline.as_secs(),
-                    unread: UnreadBody::new(payload),
-                })
-            }
-        };
-        let mut deserializer = serde_json::Deserializer::from_slice(&body);
-        let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if path == "." || inner.is_syntax() || inner.is_eof() {
-                ApiError::BadRequest {
-                    detail: format!("body is not valid JSON: {inner}"),
-                    field: None,
-                }
-            } else {
-                ApiError::bad_field(path, strip_position(&inner.to_string()))
-            }
-        })?;
-        deserializer.end().map_err(|e| ApiError::BadRequest {
-            detail: format!("body is not valid JSON: {e}"),
-            field: None,
-        })?;
-        Ok(value)
-    }
-}
-
-fn strip_position(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
-}
+use crate::problem::ApiError;
 
 /// One rule for every integer the API reads, in JSON bodies and query strings alike: a number
 /// with no fractional part is that integer, however it is written (`3`, `3.0`, `3e0` — JSON
@@ -172,6 +57,69 @@ impl<'de> serde::Deserialize<'de> for WireInt {
             }
         }
         deserializer.deserialize_any(IntVisitor)
+    }
+}
+
+/// A body field that may be left out, `null`, or a value — three different things in a
+/// PATCH (keep, remove, set). Declare it `#[serde(default)]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum WireField<T> {
+    /// Not in the body.
+    #[default]
+    Absent,
+    /// `null`.
+    Null,
+    /// A value.
+    Value(T),
+}
+
+impl<T> WireField<T> {
+    /// The core's [`Field`], each value converted by `convert`.
+    pub fn into_field<U>(self, convert: impl FnOnce(T) -> U) -> Field<U> {
+        match self {
+            WireField::Absent => Field::Absent,
+            WireField::Null => Field::Null,
+            WireField::Value(value) => Field::Value(convert(value)),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for WireField<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(deserializer).map(|value| value.map_or(WireField::Null, WireField::Value))
+    }
+}
+
+/// A price as sent: a JSON string as it is, or a JSON number as decimal text. The core's
+/// money rule judges the text (`Price::parse`), so both forms follow one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WirePrice(pub String);
+
+impl<'de> Deserialize<'de> for WirePrice {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PriceVisitor;
+        impl Visitor<'_> for PriceVisitor {
+            type Value = WirePrice;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a decimal string or a number")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<WirePrice, E> {
+                Ok(WirePrice(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<WirePrice, E> {
+                Ok(WirePrice(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<WirePrice, E> {
+                Ok(WirePrice(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<WirePrice, E> {
+                // -0.0 is zero to JSON Schema's `minimum: 0` too: a number carries no sign
+                // rule of its own (the string form does).
+                let text = if v == 0.0 { "0".to_owned() } else { v.to_string() };
+                Ok(WirePrice(text))
+            }
+        }
+        deserializer.deserialize_any(PriceVisitor)
     }
 }
 
