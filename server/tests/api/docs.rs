@@ -20,7 +20,9 @@ use utoipa::OpenApi;
 const NOT_IN_OPENAPI: &[&str] = &["GET /metrics", "GET /openapi.json", "GET /docs"];
 
 /// The methods an OpenAPI path item may hold.
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Hosts an absolute `http(s)` link may name: examples of a local run, nothing outside.
 const LOCAL_HOSTS: &[&str] = &["localhost", "127.0.0.1"];
@@ -332,12 +334,12 @@ fn link_problems(
             }
             continue;
         }
-        let has_scheme = target
-            .split_once(':')
-            .is_some_and(|(scheme, _)| {
-                !scheme.is_empty()
-                    && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-            });
+        let has_scheme = target.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        });
         if has_scheme || target.starts_with("//") {
             let host = ["http://", "https://"]
                 .iter()
@@ -363,7 +365,11 @@ fn link_problems(
             Some((path, fragment)) => (path, Some(fragment)),
             None => (target.as_str(), None),
         };
-        let path_part = path_part.split('?').next().unwrap_or_default().replace("%20", " ");
+        let path_part = path_part
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .replace("%20", " ");
         // Resolve lexically inside the repository: a `..` above its root leaves it.
         let mut resolved = PathBuf::new();
         let mut escapes = false;
@@ -418,7 +424,10 @@ fn repository_anchors(relative: &Path) -> Option<BTreeSet<String>> {
 fn docs_api_md_has_a_heading_for_every_openapi_operation_and_nothing_else() {
     let document = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
     let operations = openapi_operations(&document);
-    assert!(operations.len() >= 20, "the document lists the API: {operations:?}");
+    assert!(
+        operations.len() >= 20,
+        "the document lists the API: {operations:?}"
+    );
     let documented = endpoint_headings(&read("docs/api.md"))
         .unwrap_or_else(|problems| panic!("docs/api.md:\n{}", problems.join("\n")));
     let problems = endpoint_mismatches(&operations, &documented);
@@ -447,7 +456,8 @@ fn the_checks_catch_what_they_are_for() {
     let operations: BTreeSet<String> = ["GET /orders/{order_id}/", "POST /orders/"]
         .map(String::from)
         .into();
-    let page = "## Orders\n### `POST /orders/`\n### `GET /metrics`\n### `GET /openapi.json`\n### `GET /docs`\n";
+    let page =
+        "## Orders\n### `POST /orders/`\n### `GET /metrics`\n### `GET /openapi.json`\n### `GET /docs`\n";
     let documented = endpoint_headings(page).expect("well-formed headings");
     let problems = endpoint_mismatches(&operations, &documented);
     assert_eq!(problems.len(), 1, "{problems:?}");
@@ -464,8 +474,10 @@ fn the_checks_catch_what_they_are_for() {
     ] {
         assert!(endpoint_headings(wrong).is_err(), "{wrong}");
     }
-    assert!(endpoint_headings("```\n### `GET /in/a/code/block`\n```\n### Not an endpoint\n")
-        .is_ok_and(|found| found.is_empty()));
+    assert!(
+        endpoint_headings("```\n### `GET /in/a/code/block`\n```\n### Not an endpoint\n")
+            .is_ok_and(|found| found.is_empty())
+    );
 
     // Links.
     let root = repo_root();
@@ -495,7 +507,13 @@ fn the_checks_catch_what_they_are_for() {
 
     // Anchors as GitHub makes them.
     let made = anchors("# Checking /docs in a browser\n## `POST /orders/`\n## A — b\n## Tests\n## Tests\n");
-    for anchor in ["checking-docs-in-a-browser", "post-orders", "a--b", "tests", "tests-1"] {
+    for anchor in [
+        "checking-docs-in-a-browser",
+        "post-orders",
+        "a--b",
+        "tests",
+        "tests-1",
+    ] {
         assert!(made.contains(anchor), "{anchor}: {made:?}");
     }
 }
