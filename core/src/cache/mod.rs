@@ -1,10 +1,13 @@
 //! Read-through caching with exact invalidation.
 //!
-//! A cached value is stored under a key that embeds the current *versions* of every scope it
-//! depends on (the catalogue, one store's stock, stock anywhere). Changing data bumps the
-//! versions of its scopes after the change is committed, so every later lookup builds a new
-//! key and can no longer reach a value computed before the change. Old entries are never read
-//! again and expire on their TTL, which is only a safety net for memory, not for correctness.
+//! A cached value is stored with a *stamp*: the versions, at lookup time, of every scope it
+//! depends on (the catalogue, one store's stock, stock anywhere), as [`Lookup::stamp`] returns
+//! them. A lookup reads the current versions and the entry together and returns the value only
+//! when its stamp is the current one. Changing data bumps the versions of its scopes after the
+//! change is committed, so no later lookup accepts a value computed before the change; a slow
+//! reader that stores an old value after the bump stores it with the old stamp, which no lookup
+//! accepts either. Stale entries are overwritten by the next miss or expire on their TTL, which
+//! is only a bound on memory, not a part of correctness.
 //!
 //! The cache is an optimisation: when it fails, reads go to the source of truth and say so
 //! ([`CacheStatus::Bypass`]); a use-case never fails because the cache did.

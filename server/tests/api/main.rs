@@ -7,6 +7,7 @@ mod catalogue;
 mod cluster_failover;
 mod contention;
 mod contract;
+mod docs;
 mod faults;
 mod helpers;
 mod observability;
