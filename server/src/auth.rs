@@ -15,8 +15,8 @@ use actix_web::{web, FromRequest, HttpRequest};
 use aforro_core::auth::{self, Principal};
 use aforro_core::Error;
 
-use crate::app::AppState;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 /// An authenticated staff member (the token's principal).
 #[derive(Debug, Clone)]

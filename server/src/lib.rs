@@ -13,4 +13,5 @@ pub mod observe;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
+pub mod state;
 pub mod tokens;

@@ -2,12 +2,13 @@
 
 use aforro_adapters::postgres::{run_migrations, PoolSettings, Postgres};
 use aforro_adapters::telemetry;
-use aforro_server::app::{AppState, Application};
-use aforro_server::config::{DatabaseSettings, Settings};
+use aforro_server::app::Application;
+use aforro_server::config::Settings;
 use aforro_server::openapi::ApiDoc;
+use aforro_server::state::AppState;
 use aforro_server::tokens::{self, TokenCommand};
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use utoipa::OpenApi;
 
 #[derive(Parser)]
@@ -24,10 +25,7 @@ enum Command {
     /// Serve the HTTP API (the default). Does not migrate: run `server migrate` first.
     Serve,
     /// Apply pending database migrations, then exit.
-    Migrate {
-        #[command(flatten)]
-        database: DatabaseSettings,
-    },
+    Migrate,
     /// Print the OpenAPI 3.1 document (the one `GET /openapi.json` serves) and exit: for
     /// validators and client generators, without a database or a running server.
     Openapi,
@@ -35,18 +33,23 @@ enum Command {
     Token {
         #[command(subcommand)]
         action: TokenCommand,
-        #[command(flatten)]
-        database: DatabaseSettings,
     },
+}
+
+/// The command line, with every option global: accepted before or after the subcommand
+/// (`server serve --metrics-bind …` and `server --metrics-bind … serve` alike).
+fn parse_command_line() -> Cli {
+    let matches = Cli::command().mut_args(|arg| arg.global(true)).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
 }
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     telemetry::init();
-    let cli = Cli::parse();
+    let cli = parse_command_line();
     match cli.command {
-        Some(Command::Migrate { database }) => {
-            let applied = run_migrations(&database.database_url)
+        Some(Command::Migrate) => {
+            let applied = run_migrations(&cli.settings.database.database_url)
                 .await
                 .context("migrations failed")?;
             tracing::info!(count = applied.len(), ?applied, "migrations applied");
@@ -54,8 +57,8 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Openapi) => {
             println!("{}", ApiDoc::openapi().to_pretty_json()?);
         }
-        Some(Command::Token { action, database }) => {
-            let postgres = Postgres::connect(&database.database_url, PoolSettings::default())?;
+        Some(Command::Token { action }) => {
+            let postgres = Postgres::connect(&cli.settings.database.database_url, PoolSettings::default())?;
             tokens::run(action, &postgres).await?;
         }
         None | Some(Command::Serve) => {

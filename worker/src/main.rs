@@ -16,7 +16,7 @@ use aforro_worker::runner::Worker;
 use aforro_worker::schedule::{Scheduler, SummarySchedule, DEFAULT_SUMMARY_SCHEDULE};
 use anyhow::Context;
 use chrono::NaiveDate;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
@@ -116,10 +116,17 @@ fn shutdown_signal() -> CancellationToken {
     token
 }
 
+/// The command line, with every option global: accepted before or after the subcommand
+/// (`worker run --concurrency 16` and `worker --concurrency 16 run` alike).
+fn parse_command_line() -> Cli {
+    let matches = Cli::command().mut_args(|arg| arg.global(true)).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     aforro_adapters::telemetry::init();
-    let cli = Cli::parse();
+    let cli = parse_command_line();
     let schedule = SummarySchedule::parse(&cli.summary_schedule).map_err(anyhow::Error::msg)?;
     let postgres = Postgres::connect(
         &cli.connections.database_url,

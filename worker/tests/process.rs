@@ -175,3 +175,29 @@ async fn a_worker_killed_mid_batch_leaves_it_to_another_which_sends_each_once() 
         50
     );
 }
+
+#[test]
+fn options_are_accepted_after_the_subcommand_as_before_it() {
+    let worker = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_worker"))
+            .args(args)
+            .output()
+            .expect("the worker binary runs")
+    };
+    for args in [
+        &["run", "--concurrency", "16", "--help"][..],
+        &["--concurrency", "16", "run", "--help"],
+        &["schedule", "--metrics-addr", "off", "--help"],
+    ] {
+        let output = worker(args);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert_eq!(
+        worker(&["run", "--no-such-option", "--help"]).status.code(),
+        Some(2)
+    );
+}

@@ -10,7 +10,7 @@ use prometheus::{
     TextEncoder,
 };
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Latency buckets in seconds: 100 µs to 250 µs resolve cache hits, 50–250 ms searches.
 pub const LATENCY_BUCKETS: &[f64] = &[

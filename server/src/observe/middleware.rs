@@ -21,8 +21,8 @@ use aforro_adapters::trace::{in_trace, parse_traceparent, random_span_id, tracep
 use tracing::Instrument;
 
 use super::Metrics;
-use crate::app::AppState;
 use crate::problem::{ApiError, ProblemCause, ProblemDetail};
+use crate::state::AppState;
 
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 

@@ -4,8 +4,8 @@ use actix_web::{web, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::problem::{ApiError, ProblemCause};
+use crate::state::AppState;
 
 /// Liveness.
 #[derive(Debug, Serialize, ToSchema)]

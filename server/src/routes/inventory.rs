@@ -10,9 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::pagination::{page_request, param, query_pairs, PageParams, Paginated};
 use super::{money, timestamp, x_cache};
-use crate::app::AppState;
 use crate::extract::path_id;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 /// One product in a store's inventory.
 #[derive(Debug, Serialize, ToSchema)]

@@ -10,9 +10,9 @@ use utoipa::ToSchema;
 
 use super::pagination::{page_request, query_pairs, PageParams, Paginated};
 use super::{timestamp, IdempotencyKeyHeader};
-use crate::app::AppState;
 use crate::extract::{idempotency_key, path_id, JsonBody, Object, WireInt};
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 /// One requested line.
 #[derive(Debug, Deserialize, ToSchema)]

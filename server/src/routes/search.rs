@@ -9,10 +9,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::pagination::{page_request, param, query_pairs, PageParams, Paginated};
 use super::{money, timestamp, x_cache};
-use crate::app::AppState;
 use crate::client_ip::client_ip;
 use crate::extract::query_int;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 /// Query parameters of the product search (all optional).
 #[derive(Debug, IntoParams)]

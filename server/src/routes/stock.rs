@@ -15,10 +15,10 @@ use utoipa::ToSchema;
 
 use super::pagination::{page_request, query_pairs, PageParams, Paginated};
 use super::{timestamp, IdempotencyKeyHeader};
-use crate::app::AppState;
 use crate::auth::Staff;
 use crate::extract::{idempotency_key, path_id, read_json, WireInt};
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 /// Why stock was adjusted.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]

@@ -2,11 +2,12 @@
 //! and its own server on a random port, so tests run in parallel and leave nothing behind.
 
 pub use aforro_adapters::postgres::test_db::TestDb;
-use aforro_server::app::{AppState, Application};
+use aforro_server::app::Application;
 use aforro_server::config::{
     CacheSettings, DatabaseSettings, ReadReplicaSettings, RedisSettings, Settings, TrustedProxies,
     DEFAULT_REDIS_URL, DEFAULT_SEARCH_COUNT_LIMIT,
 };
+use aforro_server::state::AppState;
 use serde_json::Value;
 
 /// A running server on its own database.

@@ -4,6 +4,7 @@
 
 mod cache;
 mod catalogue;
+mod cli;
 mod cluster_failover;
 mod contention;
 mod contract;

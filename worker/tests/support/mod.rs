@@ -10,11 +10,12 @@ use aforro_adapters::postgres::{PoolSettings, Postgres, RecordingMailer};
 use aforro_adapters::redis::{Redis, RedisSettings};
 use aforro_core::jobs::{MailSettings, RetryPolicy};
 use aforro_core::orders::{place_order, OrderStatus, PlaceOrder, RequestedItem};
-use aforro_server::app::{AppState, Application};
+use aforro_server::app::Application;
 use aforro_server::config::{
     CacheSettings, DatabaseSettings, ReadReplicaSettings, Settings, TrustedProxies,
     DEFAULT_SEARCH_COUNT_LIMIT,
 };
+use aforro_server::state::AppState;
 use aforro_worker::runner::Worker;
 
 pub const DEFAULT_TEST_REDIS: &str = "redis://127.0.0.1:56379";

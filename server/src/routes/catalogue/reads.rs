@@ -5,11 +5,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use aforro_core::catalogue;
 
 use super::{product_dto, StoreDto};
-use crate::app::AppState;
 use crate::extract::path_id;
 use crate::problem::ApiError;
 use crate::routes::pagination::{page_request, query_pairs, PageParams, Paginated};
 use crate::routes::search::{CategoryDto, ProductDto};
+use crate::state::AppState;
 
 /// Categories, by name (case-insensitive) then id.
 #[utoipa::path(

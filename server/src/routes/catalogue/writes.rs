@@ -18,11 +18,11 @@ use super::bodies::{
     CatalogueBody, CategoryBody, NewProductBody, NewStoreBody, ProductChangesBody, StoreChangesBody,
 };
 use super::{product_dto, StoreDto};
-use crate::app::AppState;
 use crate::auth::Staff;
 use crate::extract::{path_id, read_json};
 use crate::problem::ApiError;
 use crate::routes::search::{CategoryDto, ProductDto};
+use crate::state::AppState;
 
 /// Reads a write's body (the one way: [`read_json`]) as the core's input.
 async fn read_input<B: CatalogueBody>(
