@@ -2,6 +2,7 @@
 //! One binary with modules: one link step, and tests still run in parallel.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bodies;
 mod cache;
 mod catalogue;
 mod cli;
