@@ -284,6 +284,53 @@ async fn the_openapi_document_states_the_limits_the_server_enforces() {
         }
     }
     assert!(path_ids >= 14, "{path_ids}");
+    // Bodies: no field the server does not define, a PATCH changes something; every response
+    // described (code generators refuse a document without), every error a problem.
+    let schemas = &doc["components"]["schemas"];
+    let component = |reference: &Value| {
+        let name = reference
+            .as_str()
+            .unwrap()
+            .trim_start_matches("#/components/schemas/");
+        schemas[name].clone()
+    };
+    let mut bodies = 0;
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let described = response["description"].as_str().is_some_and(|d| !d.is_empty());
+                assert!(described, "{method} {path} {status}: no description");
+                if status.starts_with('4') || status.starts_with('5') {
+                    let problem = &response["content"]["application/problem+json"]["schema"]["$ref"];
+                    assert_eq!(
+                        problem, "#/components/schemas/Problem",
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+            let body = &operation["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+            if body.is_null() {
+                continue;
+            }
+            bodies += 1;
+            let schema = component(body);
+            assert_eq!(schema["additionalProperties"], false, "{method} {path}");
+            if method == "patch" {
+                assert_eq!(schema["minProperties"], 1, "{method} {path}");
+            }
+            for property in schema["properties"].as_object().unwrap().values() {
+                let nested = &property["items"]["$ref"];
+                if !nested.is_null() {
+                    assert_eq!(
+                        component(nested)["additionalProperties"],
+                        false,
+                        "{method} {path}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(bodies, 8, "every write route has a body schema");
     // The limits counted as the schema counts them: characters as sent.
     let padded = format!(" {} ", "a".repeat(199));
     for path in ["/api/search/products/", "/api/search/suggest/"] {
