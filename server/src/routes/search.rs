@@ -20,9 +20,10 @@ use crate::state::AppState;
 #[allow(dead_code)] // documents the parameters; values are read from the query string
 pub struct SearchParams {
     /// Keywords matched against title, description and category name (at most 200 characters).
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = "^[^\\u0000]*$")]
     q: Option<String>,
     /// A category id, or a category name (case-insensitive exact match).
+    #[param(pattern = "^[^\\u0000]*$")]
     category: Option<String>,
     /// Lowest price, inclusive: plain decimal text, at most two decimals, no sign.
     #[param(value_type = Option<String>, example = "2.50", pattern = "^[0-9]{1,10}(\\.[0-9]{1,2})?$")]
@@ -160,7 +161,7 @@ pub struct Suggestions {
 #[allow(dead_code)] // documents the parameter
 pub struct SuggestParams {
     /// At least 3 characters after trimming, at most 200.
-    #[param(min_length = 3, max_length = 200)]
+    #[param(min_length = 3, max_length = 200, pattern = "^[^\\u0000]*$")]
     q: String,
 }
 

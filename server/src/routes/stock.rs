@@ -129,9 +129,34 @@ impl From<StockAdjustment> for AdjustmentDto {
     }
 }
 
+/// `kind` of an adjustment's movement.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AdjustmentKind {
+    /// A stock adjustment.
+    Adjustment,
+}
+
+/// `kind` of an order line's movement.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderKind {
+    /// A line of a confirmed order.
+    Order,
+}
+
+/// A stock adjustment, as a movement of its stock row.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdjustmentMovementDto {
+    kind: AdjustmentKind,
+    #[serde(flatten)]
+    adjustment: AdjustmentDto,
+}
+
 /// A line of a confirmed order, as a movement of its stock row.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderMovementDto {
+    kind: OrderKind,
     order_id: i64,
     /// Minus the quantity ordered.
     #[schema(example = -2)]
@@ -140,12 +165,13 @@ pub struct OrderMovementDto {
     created_at: String,
 }
 
-/// One movement of a stock row: an adjustment or a confirmed order's line (`kind`).
+/// One movement of a stock row: an adjustment or a confirmed order's line, told apart by
+/// `kind`. (Each variant a named schema, so client generators make a type of each.)
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(untagged)]
 pub enum MovementDto {
     /// A stock adjustment.
-    Adjustment(AdjustmentDto),
+    Adjustment(AdjustmentMovementDto),
     /// A line of a confirmed order.
     Order(OrderMovementDto),
 }
@@ -153,12 +179,16 @@ pub enum MovementDto {
 impl From<StockMovement> for MovementDto {
     fn from(movement: StockMovement) -> Self {
         match movement {
-            StockMovement::Adjustment(a) => MovementDto::Adjustment(a.into()),
+            StockMovement::Adjustment(a) => MovementDto::Adjustment(AdjustmentMovementDto {
+                kind: AdjustmentKind::Adjustment,
+                adjustment: a.into(),
+            }),
             StockMovement::Order {
                 order_id,
                 delta,
                 created_at,
             } => MovementDto::Order(OrderMovementDto {
+                kind: OrderKind::Order,
                 order_id: order_id.get(),
                 delta,
                 created_at: timestamp(created_at),
