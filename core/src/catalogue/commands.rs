@@ -2,8 +2,9 @@
 //! [`StoreInput`]) and as the rules accept them (parse, don't validate): once a command is
 //! built, every value in it is known to be valid, and nothing downstream checks again.
 //!
-//! A parse reports every offending field at once: unknown fields, `null` where a value is
-//! required, an empty change, and each value that breaks its rule.
+//! A parse reports every offending field at once: `null` where a value is required, an empty
+//! change, and each value that breaks its rule. Fields a body should not have are the shell's
+//! to refuse, before it builds an input.
 
 use super::values::{Description, Location, Name, Price};
 use crate::{CategoryId, Error, FieldError, Result};
@@ -25,8 +26,6 @@ pub enum Field<T> {
 pub struct CategoryInput {
     /// `name`.
     pub name: Field<String>,
-    /// Names of the body's other fields (each one is refused).
-    pub unknown: Vec<String>,
 }
 
 /// The body of a product write, as sent.
@@ -40,8 +39,6 @@ pub struct ProductInput {
     pub price: Field<String>,
     /// `category_id`.
     pub category_id: Field<i64>,
-    /// Names of the body's other fields (each one is refused).
-    pub unknown: Vec<String>,
 }
 
 /// The body of a store write, as sent.
@@ -51,8 +48,6 @@ pub struct StoreInput {
     pub name: Field<String>,
     /// `location`.
     pub location: Field<String>,
-    /// Names of the body's other fields (each one is refused).
-    pub unknown: Vec<String>,
 }
 
 /// A new category, or a category's new name.
@@ -173,13 +168,6 @@ impl Checks {
         None
     }
 
-    fn unknown(&mut self, fields: &[String]) {
-        for field in fields {
-            self.0
-                .push(FieldError::new(field.as_str(), "is not a field of this request"));
-        }
-    }
-
     /// `Ok(value)` when nothing failed (then every `Option` the parse built is `Some`).
     fn finish<T>(self, value: Option<T>) -> Result<T> {
         match value {
@@ -227,7 +215,6 @@ impl CategoryCommand {
     pub fn parse(input: &CategoryInput) -> Result<Self> {
         let mut checks = Checks::default();
         let name = checks.required("name", &input.name, name);
-        checks.unknown(&input.unknown);
         checks.finish(name.map(|name| Self { name }))
     }
 }
@@ -242,7 +229,6 @@ impl CreateProduct {
             .map(Option::flatten);
         let price = checks.required("price", &input.price, price);
         let category_id = checks.required("category_id", &input.category_id, category_id);
-        checks.unknown(&input.unknown);
         let command = (|| {
             Some(Self {
                 title: title?,
@@ -264,14 +250,13 @@ impl ProductChanges {
         let description = checks.nullable_change("description", &input.description, description);
         let price = checks.change("price", &input.price, price);
         let category_id = checks.change("category_id", &input.category_id, category_id);
-        checks.unknown(&input.unknown);
         let known_fields = [
             input.title == Field::Absent,
             input.description == Field::Absent,
             input.price == Field::Absent,
             input.category_id == Field::Absent,
         ];
-        if known_fields.iter().all(|absent| *absent) && input.unknown.is_empty() {
+        if known_fields.iter().all(|absent| *absent) {
             nothing_to_change(&mut checks, "title, description, price, category_id");
         }
         let command = (|| {
@@ -292,7 +277,6 @@ impl CreateStore {
         let mut checks = Checks::default();
         let name = checks.required("name", &input.name, name);
         let location = checks.required("location", &input.location, location);
-        checks.unknown(&input.unknown);
         let command = (|| {
             Some(Self {
                 name: name?,
@@ -309,8 +293,7 @@ impl StoreChanges {
         let mut checks = Checks::default();
         let name = checks.change("name", &input.name, name);
         let location = checks.change("location", &input.location, location);
-        checks.unknown(&input.unknown);
-        if input.name == Field::Absent && input.location == Field::Absent && input.unknown.is_empty() {
+        if input.name == Field::Absent && input.location == Field::Absent {
             nothing_to_change(&mut checks, "name, location");
         }
         let command = (|| {
