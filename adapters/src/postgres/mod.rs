@@ -23,6 +23,7 @@ mod stock_adjustment;
 mod stock_movements;
 mod stores;
 mod summaries;
+mod transaction;
 #[cfg(feature = "test-db")]
 pub mod test_db;
 

@@ -12,18 +12,19 @@ use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
 use super::error::db_error;
-use super::order_transaction::PgOrderTransaction;
 use super::rows::{count, id, total};
 use super::schema::orders;
+use super::transaction::{PgTransaction, ORDER_KEYS};
 use super::Postgres;
 
 #[async_trait]
 impl OrderRepository for Postgres {
     async fn begin(&self) -> Result<Box<dyn OrderTransaction>> {
         // BEGIN is not sent yet: it goes out with the transaction's first statement.
-        Ok(Box::new(PgOrderTransaction::new(
+        Ok(Box::new(PgTransaction::new(
             self.conn().await?,
-            std::sync::Arc::clone(&self.commit_ready),
+            &ORDER_KEYS,
+            Some(std::sync::Arc::clone(&self.commit_ready)),
         )))
     }
 

@@ -9,7 +9,7 @@ use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfi
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::error::{db_error, pool_error};
-use super::order_transaction::CommitReady;
+use super::transaction::CommitReady;
 use super::replica::Replica;
 
 /// Pool sizing and time limits.
@@ -50,7 +50,7 @@ pub struct Postgres {
     pub(crate) wait_timeout: Duration,
     /// Where reads that may lag run, when configured (see `replica`).
     pub(crate) replica: Option<Replica>,
-    /// Which pooled connections may pipeline an order's COMMIT (see `order_transaction`).
+    /// Which pooled connections may pipeline an order's COMMIT (see `transaction`).
     pub(crate) commit_ready: Arc<CommitReady>,
 }
 

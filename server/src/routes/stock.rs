@@ -9,11 +9,11 @@ use std::collections::HashSet;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use aforro_core::auth::{Action, Principal};
-use aforro_core::cache::adjust_stock_invalidating;
+use aforro_core::cache::WritePorts;
+use aforro_core::idempotency::IdempotencyKey;
 use aforro_core::inventory::{
     self, reason_message, AdjustStock, AdjustmentReason, StockAdjustment, StockMovement,
 };
-use aforro_core::orders::IdempotencyKey;
 use aforro_core::{Error, FieldError, StoreId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -197,15 +197,12 @@ pub async fn adjust_stock(
     let request = adjustment_request(store_id, product_id, body, key, key_error)?;
     // Invalidates before returning: once the client has its 201, nothing cached may show
     // the old stock.
-    let adjusted = adjust_stock_invalidating(
-        state.adjustments.as_ref(),
-        state.cache.as_ref(),
-        state.outbox.as_ref(),
-        &staff.0,
-        &request,
-        key,
-    )
-    .await;
+    let ports = WritePorts {
+        repository: state.adjustments.as_ref(),
+        cache: state.cache.as_ref(),
+        outbox: state.outbox.as_ref(),
+    };
+    let adjusted = inventory::adjust_stock(ports, &staff.0, &request, key).await;
     // Refused: the stock would go below zero (409), or the request broke a rule the
     // repository checks (422). Other errors are failures, counted as 5xx by the middleware.
     let outcome = match &adjusted {

@@ -3,14 +3,16 @@
 //!
 //! Each handler authenticates (the [`Staff`] extractor: 401) and authorises (403) before it
 //! reads the body or looks at what the path names; then it reads the body field by field —
-//! a field of the wrong JSON type is a 400 naming it — and leaves every rule (unknown fields,
-//! nulls, lengths, prices, …: a 422 listing every bad field) to the core's use-case, which
-//! also invalidates the cache before the response is sent.
+//! a field of the wrong JSON type is a 400 naming it, an unknown field a 422 naming it — and
+//! leaves every other rule (nulls, lengths, prices, …: a 422 listing every bad field) to the
+//! core's use-case, which also invalidates the cache before the response is sent.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use aforro_core::auth::{authorize, Action, Principal};
+use aforro_core::cache::WritePorts;
 use aforro_core::catalogue::{self, CatalogueWriter, CategoryInput, Field, ProductInput, StoreInput};
+use aforro_core::{Error, FieldError};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -118,7 +120,7 @@ fn price_schema() -> utoipa::openapi::schema::Schema {
 }
 
 /// A JSON object body, taken apart field by field. What is left once the known fields are
-/// taken are the unknown ones, which the core refuses by name.
+/// taken are the unknown ones, refused by name before the core is called.
 struct ObjectBody(Map<String, Value>);
 
 impl ObjectBody {
@@ -168,37 +170,45 @@ impl ObjectBody {
         self.field(name, read, "must be an integer")
     }
 
-    fn unknown(self) -> Vec<String> {
-        self.0.into_iter().map(|(name, _)| name).collect()
+    /// 422 naming the fields left once the known ones are taken: the core knows no others.
+    fn refuse_unknown(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let unknown = self.0.into_iter().map(|(name, _)| FieldError::new(name, "is not a field of this request"));
+        Err(Error::Invalid(unknown.collect()).into())
     }
 }
 
 async fn category_input(req: &HttpRequest, payload: web::Payload) -> Result<CategoryInput, ApiError> {
     let mut body = ObjectBody::read(req, payload).await?;
-    Ok(CategoryInput {
+    let input = CategoryInput {
         name: body.text("name")?,
-        unknown: body.unknown(),
-    })
+    };
+    body.refuse_unknown()?;
+    Ok(input)
 }
 
 async fn product_input(req: &HttpRequest, payload: web::Payload) -> Result<ProductInput, ApiError> {
     let mut body = ObjectBody::read(req, payload).await?;
-    Ok(ProductInput {
+    let input = ProductInput {
         title: body.text("title")?,
         description: body.text("description")?,
         price: body.decimal("price")?,
         category_id: body.integer("category_id")?,
-        unknown: body.unknown(),
-    })
+    };
+    body.refuse_unknown()?;
+    Ok(input)
 }
 
 async fn store_input(req: &HttpRequest, payload: web::Payload) -> Result<StoreInput, ApiError> {
     let mut body = ObjectBody::read(req, payload).await?;
-    Ok(StoreInput {
+    let input = StoreInput {
         name: body.text("name")?,
         location: body.text("location")?,
-        unknown: body.unknown(),
-    })
+    };
+    body.refuse_unknown()?;
+    Ok(input)
 }
 
 /// 403 for a token whose scope does not cover catalogue writes, before anything else.
@@ -208,8 +218,8 @@ fn catalogue_staff(staff: &Staff) -> Result<&Principal, ApiError> {
 }
 
 fn writer(state: &AppState) -> CatalogueWriter<'_> {
-    CatalogueWriter {
-        catalogue: state.catalogue.as_ref(),
+    WritePorts {
+        repository: state.catalogue.as_ref(),
         cache: state.cache.as_ref(),
         outbox: state.outbox.as_ref(),
     }
