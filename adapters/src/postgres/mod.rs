@@ -23,9 +23,9 @@ mod stock_adjustment;
 mod stock_movements;
 mod stores;
 mod summaries;
-mod transaction;
 #[cfg(feature = "test-db")]
 pub mod test_db;
+mod transaction;
 
 pub use error::db_error;
 pub(crate) use mailer::record_sent;

@@ -21,11 +21,7 @@ use super::Postgres;
 impl OrderRepository for Postgres {
     async fn begin(&self) -> Result<Box<dyn OrderTransaction>> {
         // BEGIN is not sent yet: it goes out with the transaction's first statement.
-        Ok(Box::new(PgTransaction::new(
-            self.conn().await?,
-            &ORDER_KEYS,
-            Some(std::sync::Arc::clone(&self.commit_ready)),
-        )))
+        Ok(PgTransaction::begin(self, &ORDER_KEYS, true).await?)
     }
 
     /// One query: the order joined with its lines and their products.

@@ -9,8 +9,8 @@ use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfi
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::error::{db_error, pool_error};
-use super::transaction::CommitReady;
 use super::replica::Replica;
+use super::transaction::CommitReady;
 
 /// Pool sizing and time limits.
 #[derive(Debug, Clone, Copy)]

@@ -47,12 +47,9 @@ use super::Postgres;
 #[async_trait]
 impl StockAdjustmentRepository for Postgres {
     async fn begin(&self) -> Result<Box<dyn StockAdjustmentTransaction>> {
-        // BEGIN is not sent yet: it goes out with the transaction's first statement.
-        Ok(Box::new(PgTransaction::new(
-            self.conn().await?,
-            &ADJUSTMENT_KEYS,
-            None,
-        )))
+        // BEGIN is not sent yet: it goes out with the transaction's first statement. Adjustments
+        // are rare: their COMMIT waits for their last statement's answer.
+        Ok(PgTransaction::begin(self, &ADJUSTMENT_KEYS, false).await?)
     }
 
     /// One query by primary key.
@@ -69,7 +66,11 @@ impl StockAdjustmentRepository for Postgres {
 }
 
 /// The lock statement of step 3.
-async fn lock(tx: &mut PgTransaction<AdjustmentId>, store_id: StoreId, product_id: ProductId) -> Result<LockedRow> {
+async fn lock(
+    tx: &mut PgTransaction<AdjustmentId>,
+    store_id: StoreId,
+    product_id: ProductId,
+) -> Result<LockedRow> {
     let next = tx.next()?;
     let mut conn = next.conn;
     let query = Prepared::new(

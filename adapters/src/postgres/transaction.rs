@@ -44,6 +44,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use super::error::db_error;
 use super::prepared::Prepared;
 use super::rows::id;
+use super::Postgres;
 
 /// Starts the transaction, pinning generic plans for its statements. An order's parameters
 /// are arrays, and with an array of unknown length Postgres costs the generic plan above the
@@ -57,24 +58,21 @@ const BEGIN: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan";
 /// The statements of one idempotency-key table, as prepared statements take them (their text
 /// is `'static`): `table` holds `key`, `fingerprint` and the id of the row the key names in
 /// `column`, which the write's last statement inserts in its CTE `row`.
+#[rustfmt::skip] // the SQL keeps the layout of the statements it ends
 macro_rules! key_table {
     ($table:literal, $column:literal, $row:literal, $id:expr) => {
         KeyTable {
             claim: concat!("INSERT INTO ", $table, " (key, fingerprint) VALUES ("),
             find: concat!("SELECT fingerprint, ", $column, " AS id FROM ", $table, " WHERE key = "),
-            record: concat!(
-                "
+            record: concat!("
          ), keyed AS (
              UPDATE ", $table, " SET ", $column, " = ", $row, ".id
              FROM ", $row, "
-             WHERE ", $table, ".key = "
-            ),
-            returning: concat!(
-                "
+             WHERE ", $table, ".key = "),
+            returning: concat!("
          )
          SELECT id, created_at FROM ", $row, "
-         WHERE "
-            ),
+         WHERE "),
             id: $id,
         }
     };
@@ -86,8 +84,12 @@ pub(super) static ORDER_KEYS: KeyTable<OrderId> =
 
 /// The keys of stock adjustments, apart from orders': one key may name an order and an
 /// adjustment without the two requests being the same.
-pub(super) static ADJUSTMENT_KEYS: KeyTable<AdjustmentId> =
-    key_table!("adjustment_idempotency_keys", "adjustment_id", "adjustment", AdjustmentId::new);
+pub(super) static ADJUSTMENT_KEYS: KeyTable<AdjustmentId> = key_table!(
+    "adjustment_idempotency_keys",
+    "adjustment_id",
+    "adjustment",
+    AdjustmentId::new
+);
 
 /// Where a keyed write claims and records its idempotency keys.
 pub(super) struct KeyTable<Id> {
@@ -195,18 +197,21 @@ impl Next<'_> {
 }
 
 impl<Id> PgTransaction<Id> {
-    /// A transaction on `conn` that has not begun: `BEGIN` goes out with its first statement.
-    pub(super) fn new(
-        conn: Object<AsyncPgConnection>,
+    /// A transaction on a connection from `postgres`'s pool, for a write whose keys are in
+    /// `keys`. It has not begun: `BEGIN` goes out with its first statement. With
+    /// `pipelined_commit`, its `COMMIT` follows its last statement in the same round trip once
+    /// that statement is prepared on the connection.
+    pub(super) async fn begin(
+        postgres: &Postgres,
         keys: &'static KeyTable<Id>,
-        commit_ready: Option<Arc<CommitReady>>,
-    ) -> Self {
-        Self {
-            conn: Some(conn),
+        pipelined_commit: bool,
+    ) -> Result<Box<Self>> {
+        Ok(Box::new(Self {
+            conn: Some(postgres.conn().await?),
             state: State::NotBegun,
             keys,
-            commit_ready,
-        }
+            commit_ready: pipelined_commit.then(|| Arc::clone(&postgres.commit_ready)),
+        }))
     }
 
     fn conn(&self) -> Result<&AsyncPgConnection> {
@@ -242,8 +247,11 @@ impl<Id> PgTransaction<Id> {
         let begin = self.open();
         let id_of_conn = self.conn.as_ref().map(Object::id);
         let ready = self.commit_ready.clone();
-        let pipelined =
-            !begin && ready.as_deref().zip(id_of_conn).is_some_and(|(ready, id)| ready.contains(id));
+        let pipelined = !begin
+            && ready
+                .as_deref()
+                .zip(id_of_conn)
+                .is_some_and(|(ready, id)| ready.contains(id));
         let conn = self.conn()?;
         let (mut statement_conn, mut commit_conn) = (conn, conn);
         let stored = if pipelined {
@@ -259,7 +267,9 @@ impl<Id> PgTransaction<Id> {
             stored.map_err(db_error)?
         } else {
             let next = Next { conn, begin };
-            let stored = next.run(statement.get_result::<Stored>(&mut statement_conn)).await?;
+            let stored = next
+                .run(statement.get_result::<Stored>(&mut statement_conn))
+                .await?;
             commit_conn.batch_execute("COMMIT").await.map_err(db_error)?;
             self.state = State::Finished;
             if let (Some(ready), Some(id)) = (ready, id_of_conn) {
@@ -286,7 +296,11 @@ impl<Id: 'static> Drop for PgTransaction<Id> {
 impl<Id: Send + 'static> KeyedTransaction for PgTransaction<Id> {
     type Id = Id;
 
-    async fn claim_idempotency_key(&mut self, key: &IdempotencyKey, fingerprint: &str) -> Result<KeyClaim<Id>> {
+    async fn claim_idempotency_key(
+        &mut self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+    ) -> Result<KeyClaim<Id>> {
         let keys = self.keys;
         // Waits for a concurrent transaction holding the same key; after it commits this
         // inserts nothing and the SELECT below sees its row, after it rolls back this inserts.

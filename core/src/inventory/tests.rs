@@ -8,9 +8,9 @@ use mockall::predicate::eq;
 
 use super::*;
 use crate::auth::{Action, Principal, TokenName, TokenScope};
-use crate::cache::{MockCache, NoCache, Scope, WritePorts};
+use crate::cache::{Cache, MockCache, NoCache, Scope, WritePorts};
 use crate::idempotency::{IdempotencyKey, KeyClaim};
-use crate::outbox::{Job, MockOutbox, NoOutbox};
+use crate::outbox::{Job, MockOutbox, NoOutbox, Outbox};
 use crate::{Entity, Error, PageRequest, ProductId, StoreId};
 
 fn store(id: i64) -> StoreId {
@@ -71,10 +71,19 @@ fn repo_with(tx: MockStockAdjustmentTransaction) -> MockStockAdjustmentRepositor
 
 /// The ports of `repo` with no cache to invalidate.
 fn writer(repo: &MockStockAdjustmentRepository) -> StockWriter<'_> {
+    ports_of(repo, &NoCache, &NoOutbox)
+}
+
+/// The ports of `repo`, `cache` and `outbox`.
+fn ports_of<'a>(
+    repo: &'a MockStockAdjustmentRepository,
+    cache: &'a dyn Cache,
+    outbox: &'a dyn Outbox,
+) -> StockWriter<'a> {
     WritePorts {
         repository: repo,
-        cache: &NoCache,
-        outbox: &NoOutbox,
+        cache,
+        outbox,
     }
 }
 
@@ -544,11 +553,7 @@ async fn an_adjustment_bumps_its_store_and_stock_and_a_refused_one_nothing() {
     let mut outbox = MockOutbox::new();
     outbox.expect_enqueue().never();
     let repo = adjustments_with_stock_of_five();
-    let ports = WritePorts {
-        repository: &repo as &dyn StockAdjustmentRepository,
-        cache: &cache,
-        outbox: &outbox,
-    };
+    let ports = ports_of(&repo, &cache, &outbox);
     let adjusted = adjust_stock(ports, &catalogue_token(), &adjustment_of(3), None)
         .await
         .unwrap();
@@ -590,11 +595,7 @@ async fn a_replayed_adjustment_bumps_nothing() {
     cache.expect_bump().never();
     let mut outbox = MockOutbox::new();
     outbox.expect_enqueue().never();
-    let ports = WritePorts {
-        repository: &repo as &dyn StockAdjustmentRepository,
-        cache: &cache,
-        outbox: &outbox,
-    };
+    let ports = ports_of(&repo, &cache, &outbox);
     let replayed = adjust_stock(ports, &catalogue_token(), &adjustment_of(3), Some("k"))
         .await
         .unwrap();
@@ -611,11 +612,7 @@ async fn a_failed_bump_after_an_adjustment_is_handed_to_the_worker_and_the_adjus
         .times(1)
         .returning(|_| Ok(true));
     let repo = adjustments_with_stock_of_five();
-    let ports = WritePorts {
-        repository: &repo as &dyn StockAdjustmentRepository,
-        cache: &cache,
-        outbox: &outbox,
-    };
+    let ports = ports_of(&repo, &cache, &outbox);
     let adjusted = adjust_stock(ports, &catalogue_token(), &adjustment_of(3), None)
         .await
         .unwrap();

@@ -4,9 +4,9 @@ use chrono::{TimeZone, Utc};
 use mockall::predicate::eq;
 
 use super::*;
-use crate::cache::{MockCache, NoCache, Scope, WritePorts};
+use crate::cache::{Cache, MockCache, NoCache, Scope, WritePorts};
 use crate::idempotency::{IdempotencyKey, KeyClaim};
-use crate::outbox::{Job, MockOutbox, NoOutbox};
+use crate::outbox::{Job, MockOutbox, NoOutbox, Outbox};
 use crate::{Entity, Error, OrderId, ProductId, StoreId};
 
 fn request(store_id: i64, items: &[(i64, i64)]) -> PlaceOrder {
@@ -26,10 +26,19 @@ fn request(store_id: i64, items: &[(i64, i64)]) -> PlaceOrder {
 
 /// The ports of `repo` with no cache to invalidate.
 fn writer(repo: &MockOrderRepository) -> OrderWriter<'_> {
+    ports_of(repo, &NoCache, &NoOutbox)
+}
+
+/// The ports of `repo`, `cache` and `outbox`.
+fn ports_of<'a>(
+    repo: &'a MockOrderRepository,
+    cache: &'a dyn Cache,
+    outbox: &'a dyn Outbox,
+) -> OrderWriter<'a> {
     WritePorts {
         repository: repo,
-        cache: &NoCache,
-        outbox: &NoOutbox,
+        cache,
+        outbox,
     }
 }
 
@@ -451,11 +460,7 @@ async fn only_a_new_confirmed_order_bumps_its_store_and_stock() {
     let cache = store_four_bumped(1, || Ok(()));
     let mut outbox = MockOutbox::new();
     outbox.expect_enqueue().never();
-    let ports = WritePorts {
-        repository: &repo as &dyn OrderRepository,
-        cache: &cache,
-        outbox: &outbox,
-    };
+    let ports = ports_of(&repo, &cache, &outbox);
     let confirmed = place_order(ports, &order_of(2), None).await.unwrap();
     assert_eq!(confirmed.order.status, OrderStatus::Confirmed);
     // A rejected order (6 of 5) deducted nothing: no bump, so nothing can fail.
@@ -483,11 +488,7 @@ async fn only_a_new_confirmed_order_bumps_its_store_and_stock() {
     });
     let mut cache = MockCache::new();
     cache.expect_bump().never();
-    let ports = WritePorts {
-        repository: &repo as &dyn OrderRepository,
-        cache: &cache,
-        outbox: &outbox,
-    };
+    let ports = ports_of(&repo, &cache, &outbox);
     let replayed = place_order(ports, &order_of(2), Some("k")).await.unwrap();
     assert!(replayed.replayed);
 }
@@ -504,11 +505,7 @@ async fn a_failed_invalidation_is_handed_to_the_worker_and_the_order_stands() {
         .times(1)
         .returning(|_| Ok(true));
     let repo = orders_with_stock_of_five();
-    let ports = WritePorts {
-        repository: &repo as &dyn OrderRepository,
-        cache: &cache,
-        outbox: &outbox,
-    };
+    let ports = ports_of(&repo, &cache, &outbox);
     let placed = place_order(ports, &order_of(2), None).await.unwrap();
     assert_eq!(placed.order.status, OrderStatus::Confirmed);
 

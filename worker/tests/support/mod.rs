@@ -8,8 +8,8 @@ use std::time::Duration;
 use aforro_adapters::postgres::test_db::TestDb;
 use aforro_adapters::postgres::{PoolSettings, Postgres, RecordingMailer};
 use aforro_adapters::redis::{Redis, RedisSettings};
-use aforro_core::jobs::{MailSettings, RetryPolicy};
 use aforro_core::cache::{NoCache, WritePorts};
+use aforro_core::jobs::{MailSettings, RetryPolicy};
 use aforro_core::orders::{place_order, OrderStatus, OrderWriter, PlaceOrder, RequestedItem};
 use aforro_server::app::{AppState, Application};
 use aforro_server::config::{

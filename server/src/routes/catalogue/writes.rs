@@ -175,7 +175,10 @@ impl ObjectBody {
         if self.0.is_empty() {
             return Ok(());
         }
-        let unknown = self.0.into_iter().map(|(name, _)| FieldError::new(name, "is not a field of this request"));
+        let unknown = self
+            .0
+            .into_iter()
+            .map(|(name, _)| FieldError::new(name, "is not a field of this request"));
         Err(Error::Invalid(unknown.collect()).into())
     }
 }
