@@ -14,14 +14,14 @@ use diesel_async::RunQueryDsl;
 use super::error::db_error;
 use super::rows::{count, id, total};
 use super::schema::orders;
-use super::transaction::{PgTransaction, ORDER_KEYS};
+use super::transaction::ORDER_KEYS;
 use super::Postgres;
 
 #[async_trait]
 impl OrderRepository for Postgres {
     async fn begin(&self) -> Result<Box<dyn OrderTransaction>> {
         // BEGIN is not sent yet: it goes out with the transaction's first statement.
-        Ok(PgTransaction::begin(self, &ORDER_KEYS, true).await?)
+        Ok(self.keyed_transaction(&ORDER_KEYS, true).await?)
     }
 
     /// One query: the order joined with its lines and their products.

@@ -10,7 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::error::{db_error, pool_error};
 use super::replica::Replica;
-use super::transaction::CommitReady;
+use super::transaction::{CommitReady, KeyTable, PgTransaction};
 
 /// Pool sizing and time limits.
 #[derive(Debug, Clone, Copy)]
@@ -113,6 +113,22 @@ impl Postgres {
             counters: Arc::default(),
         });
         Ok(self)
+    }
+
+    /// A keyed write's transaction (see `transaction`) on a connection from the pool, its keys
+    /// in `keys`; with `pipelined_commit`, its `COMMIT` may travel with its last statement.
+    /// Nothing is sent yet.
+    pub(super) async fn keyed_transaction<Id>(
+        &self,
+        keys: &'static KeyTable<Id>,
+        pipelined_commit: bool,
+    ) -> Result<Box<PgTransaction<Id>>> {
+        let commit_ready = pipelined_commit.then(|| Arc::clone(&self.commit_ready));
+        Ok(Box::new(PgTransaction::new(
+            self.conn().await?,
+            keys,
+            commit_ready,
+        )))
     }
 
     /// A connection from the pool.

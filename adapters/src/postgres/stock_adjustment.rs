@@ -49,7 +49,7 @@ impl StockAdjustmentRepository for Postgres {
     async fn begin(&self) -> Result<Box<dyn StockAdjustmentTransaction>> {
         // BEGIN is not sent yet: it goes out with the transaction's first statement. Adjustments
         // are rare: their COMMIT waits for their last statement's answer.
-        Ok(PgTransaction::begin(self, &ADJUSTMENT_KEYS, false).await?)
+        Ok(self.keyed_transaction(&ADJUSTMENT_KEYS, false).await?)
     }
 
     /// One query by primary key.

@@ -44,7 +44,6 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use super::error::db_error;
 use super::prepared::Prepared;
 use super::rows::id;
-use super::Postgres;
 
 /// Starts the transaction, pinning generic plans for its statements. An order's parameters
 /// are arrays, and with an array of unknown length Postgres costs the generic plan above the
@@ -197,21 +196,21 @@ impl Next<'_> {
 }
 
 impl<Id> PgTransaction<Id> {
-    /// A transaction on a connection from `postgres`'s pool, for a write whose keys are in
-    /// `keys`. It has not begun: `BEGIN` goes out with its first statement. With
-    /// `pipelined_commit`, its `COMMIT` follows its last statement in the same round trip once
-    /// that statement is prepared on the connection.
-    pub(super) async fn begin(
-        postgres: &Postgres,
+    /// A transaction on `conn` for a write whose keys are in `keys`. It has not begun:
+    /// `BEGIN` goes out with its first statement. With `commit_ready`, its `COMMIT` follows
+    /// its last statement in the same round trip once that statement is prepared on the
+    /// connection.
+    pub(super) fn new(
+        conn: Object<AsyncPgConnection>,
         keys: &'static KeyTable<Id>,
-        pipelined_commit: bool,
-    ) -> Result<Box<Self>> {
-        Ok(Box::new(Self {
-            conn: Some(postgres.conn().await?),
+        commit_ready: Option<Arc<CommitReady>>,
+    ) -> Self {
+        Self {
+            conn: Some(conn),
             state: State::NotBegun,
             keys,
-            commit_ready: pipelined_commit.then(|| Arc::clone(&postgres.commit_ready)),
-        }))
+            commit_ready,
+        }
     }
 
     fn conn(&self) -> Result<&AsyncPgConnection> {
