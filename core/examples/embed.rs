@@ -4,17 +4,22 @@
 //!
 //! Run it with `cargo run -p aforro-core --example embed`.
 //!
-//! The ports are the contract: implement [`OrderRepository`] and [`OrderTransaction`] and the
-//! core validates requests, decides confirm/reject, and drives the transaction (lock stock,
-//! deduct only when everything fits, store the order, commit or roll back).
+//! The ports are the contract: implement [`OrderRepository`], [`OrderTransaction`] and
+//! [`KeyedTransaction`] and the core validates requests, decides confirm/reject, and drives the
+//! transaction (claim the idempotency key, lock stock, deduct only when everything fits, store
+//! the order, commit or roll back). The kiosk shares no response cache and runs no worker, so
+//! its [`OrderWriter`] names [`NoCache`] and [`NoOutbox`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use aforro_core::cache::{NoCache, WritePorts};
+use aforro_core::idempotency::{IdempotencyKey, KeyClaim, KeyedTransaction};
 use aforro_core::orders::{
-    place_order, IdempotencyKey, KeyClaim, NewOrder, Order, OrderLine, OrderRepository, OrderStatus,
-    OrderSummary, OrderTransaction, PlaceOrder, RequestedItem, StockLine,
+    place_order, NewOrder, Order, OrderLine, OrderRepository, OrderStatus, OrderSummary, OrderTransaction,
+    OrderWriter, PlaceOrder, RequestedItem, StockLine,
 };
+use aforro_core::outbox::NoOutbox;
 use aforro_core::{Error, OrderId, Page, PageRequest, ProductId, Result, StoreId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -95,12 +100,18 @@ impl OrderRepository for Kiosk {
 }
 
 #[async_trait]
-impl OrderTransaction for KioskTransaction {
-    async fn claim_idempotency_key(&mut self, key: &IdempotencyKey, fingerprint: &str) -> Result<KeyClaim> {
+impl KeyedTransaction for KioskTransaction {
+    type Id = OrderId;
+
+    async fn claim_idempotency_key(
+        &mut self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+    ) -> Result<KeyClaim<OrderId>> {
         Ok(match self.draft.keys.get(key.as_str()) {
             Some((existing, order_id)) => KeyClaim::Existing {
                 fingerprint: existing.clone(),
-                order_id: *order_id,
+                id: *order_id,
             },
             None => {
                 self.claimed_fingerprint = fingerprint.to_owned();
@@ -109,6 +120,13 @@ impl OrderTransaction for KioskTransaction {
         })
     }
 
+    async fn rollback(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl OrderTransaction for KioskTransaction {
     async fn lock_stock(
         &mut self,
         store_id: StoreId,
@@ -166,10 +184,6 @@ impl OrderTransaction for KioskTransaction {
         *self.guard = std::mem::take(&mut self.draft);
         Ok((id, created_at))
     }
-
-    async fn rollback(&mut self) -> Result<()> {
-        Ok(())
-    }
 }
 
 fn describe(lines: &[OrderLine]) -> String {
@@ -200,18 +214,25 @@ async fn main() -> Result<()> {
         }
     }
     let order = |items: &[(i64, i64)]| PlaceOrder {
-        store_id: 1,
-        items: items
-            .iter()
-            .map(|&(product_id, quantity_requested)| RequestedItem {
-                product_id,
-                quantity_requested,
-            })
-            .collect(),
+        store_id: Some(1),
+        items: Some(
+            items
+                .iter()
+                .map(|&(product_id, quantity_requested)| RequestedItem {
+                    product_id: Some(product_id),
+                    quantity_requested: Some(quantity_requested),
+                })
+                .collect(),
+        ),
         unknown: Vec::new(),
     };
+    let kiosk_ports: OrderWriter = WritePorts {
+        repository: &kiosk,
+        cache: &NoCache,
+        outbox: &NoOutbox,
+    };
 
-    let first = place_order(&kiosk, &order(&[(1, 2), (2, 1)]), None).await?;
+    let first = place_order(kiosk_ports, &order(&[(1, 2), (2, 1)]), None).await?;
     println!(
         "order {}: {} — {}",
         first.order.id,
@@ -220,7 +241,7 @@ async fn main() -> Result<()> {
     );
 
     // Oolong is sold out now: the whole order is rejected and nothing is deducted.
-    let second = place_order(&kiosk, &order(&[(1, 1), (2, 1)]), None).await?;
+    let second = place_order(kiosk_ports, &order(&[(1, 1), (2, 1)]), None).await?;
     println!(
         "order {}: {} — {}",
         second.order.id,
@@ -230,8 +251,8 @@ async fn main() -> Result<()> {
 
     // Validation is the core's too.
     // A retried request with the same Idempotency-Key replays the first order.
-    let retried = place_order(&kiosk, &order(&[(1, 1)]), Some("till-7-receipt-1")).await?;
-    let replayed = place_order(&kiosk, &order(&[(1, 1)]), Some("till-7-receipt-1")).await?;
+    let retried = place_order(kiosk_ports, &order(&[(1, 1)]), Some("till-7-receipt-1")).await?;
+    let replayed = place_order(kiosk_ports, &order(&[(1, 1)]), Some("till-7-receipt-1")).await?;
     println!(
         "order {} placed once, replayed: {} (same id: {})",
         retried.order.id,
@@ -239,7 +260,7 @@ async fn main() -> Result<()> {
         replayed.order.id == retried.order.id
     );
 
-    match place_order(&kiosk, &order(&[(1, 0)]), None).await {
+    match place_order(kiosk_ports, &order(&[(1, 0)]), None).await {
         Err(Error::Invalid(fields)) => println!("refused: {}", fields[0]),
         other => println!("unexpected: {other:?}"),
     }

@@ -8,9 +8,9 @@ mod support;
 use aforro_adapters::redis::Redis;
 use aforro_adapters::test_redis::dead_port;
 use aforro_core::auth::{Principal, TokenName, TokenScope};
-use aforro_core::cache::{place_order_invalidating, Scope};
-use aforro_core::catalogue::{self, CatalogueWriter, Field, ProductInput};
-use aforro_core::orders::{OrderStatus, PlaceOrder, RequestedItem};
+use aforro_core::cache::{Scope, WritePorts};
+use aforro_core::catalogue::{self, Field, ProductInput};
+use aforro_core::orders::{self, OrderStatus, PlaceOrder, RequestedItem};
 use aforro_core::StoreId;
 use support::{drain, Setup};
 
@@ -35,14 +35,19 @@ async fn counter(setup: &Setup, scope: &Scope) -> Option<i64> {
 /// One unit of product 1 at store 1, placed by a server whose Redis is `cut_off`.
 async fn order_while_cut_off(setup: &Setup, cut_off: &Redis) -> OrderStatus {
     let request = PlaceOrder {
-        store_id: 1,
-        items: vec![RequestedItem {
-            product_id: 1,
-            quantity_requested: 1,
-        }],
+        store_id: Some(1),
+        items: Some(vec![RequestedItem {
+            product_id: Some(1),
+            quantity_requested: Some(1),
+        }]),
         unknown: Vec::new(),
     };
-    place_order_invalidating(&setup.postgres, cut_off, &setup.postgres, &request, None)
+    let ports: orders::OrderWriter = WritePorts {
+        repository: &setup.postgres,
+        cache: cut_off,
+        outbox: &setup.postgres,
+    };
+    orders::place_order(ports, &request, None)
         .await
         .unwrap()
         .order
@@ -94,8 +99,8 @@ async fn price_change_while_cut_off(setup: &Setup, cut_off: &Redis, price: &str)
         name: TokenName::parse("buyer").unwrap(),
         scope: TokenScope::Catalogue,
     };
-    let ports = CatalogueWriter {
-        catalogue: &setup.postgres,
+    let ports: catalogue::CatalogueWriter = WritePorts {
+        repository: &setup.postgres,
         cache: cut_off,
         outbox: &setup.postgres,
     };

@@ -71,20 +71,20 @@ async fn retention_deletes_only_completed_jobs_older_than_the_window() {
 async fn an_expired_idempotency_key_no_longer_replays() {
     let setup = Setup::new().await;
     let request = PlaceOrder {
-        store_id: 1,
-        items: vec![RequestedItem {
-            product_id: 1,
-            quantity_requested: 1,
-        }],
+        store_id: Some(1),
+        items: Some(vec![RequestedItem {
+            product_id: Some(1),
+            quantity_requested: Some(1),
+        }]),
         unknown: Vec::new(),
     };
-    let first = place_order(&setup.postgres, &request, Some("old-key"))
+    let first = place_order(setup.order_writer(), &request, Some("old-key"))
         .await
         .unwrap();
-    let fresh = place_order(&setup.postgres, &request, Some("fresh-key"))
+    let fresh = place_order(setup.order_writer(), &request, Some("fresh-key"))
         .await
         .unwrap();
-    let replay = place_order(&setup.postgres, &request, Some("old-key"))
+    let replay = place_order(setup.order_writer(), &request, Some("old-key"))
         .await
         .unwrap();
     assert!(replay.replayed && replay.order.id == first.order.id);
@@ -112,13 +112,13 @@ async fn an_expired_idempotency_key_no_longer_replays() {
     );
 
     // After its window the key is new again: a new order, not a replay.
-    let after = place_order(&setup.postgres, &request, Some("old-key"))
+    let after = place_order(setup.order_writer(), &request, Some("old-key"))
         .await
         .unwrap();
     assert!(!after.replayed);
     assert_ne!(after.order.id, first.order.id);
     // Within its window a key still replays.
-    let again = place_order(&setup.postgres, &request, Some("fresh-key"))
+    let again = place_order(setup.order_writer(), &request, Some("fresh-key"))
         .await
         .unwrap();
     assert!(again.replayed && again.order.id == fresh.order.id);

@@ -25,6 +25,7 @@ mod stores;
 mod summaries;
 #[cfg(feature = "test-db")]
 pub mod test_db;
+mod transaction;
 
 pub use error::db_error;
 pub(crate) use mailer::record_sent;

@@ -12,19 +12,16 @@ use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
 use super::error::db_error;
-use super::order_transaction::PgOrderTransaction;
 use super::rows::{count, id, total};
 use super::schema::orders;
+use super::transaction::ORDER_KEYS;
 use super::Postgres;
 
 #[async_trait]
 impl OrderRepository for Postgres {
     async fn begin(&self) -> Result<Box<dyn OrderTransaction>> {
         // BEGIN is not sent yet: it goes out with the transaction's first statement.
-        Ok(Box::new(PgOrderTransaction::new(
-            self.conn().await?,
-            std::sync::Arc::clone(&self.commit_ready),
-        )))
+        Ok(self.keyed_transaction(&ORDER_KEYS, true).await?)
     }
 
     /// One query: the order joined with its lines and their products.

@@ -9,8 +9,8 @@ use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfi
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::error::{db_error, pool_error};
-use super::order_transaction::CommitReady;
 use super::replica::Replica;
+use super::transaction::{CommitReady, KeyTable, PgTransaction};
 
 /// Pool sizing and time limits.
 #[derive(Debug, Clone, Copy)]
@@ -50,7 +50,7 @@ pub struct Postgres {
     pub(crate) wait_timeout: Duration,
     /// Where reads that may lag run, when configured (see `replica`).
     pub(crate) replica: Option<Replica>,
-    /// Which pooled connections may pipeline an order's COMMIT (see `order_transaction`).
+    /// Which pooled connections may pipeline an order's COMMIT (see `transaction`).
     pub(crate) commit_ready: Arc<CommitReady>,
 }
 
@@ -113,6 +113,22 @@ impl Postgres {
             counters: Arc::default(),
         });
         Ok(self)
+    }
+
+    /// A keyed write's transaction (see `transaction`) on a connection from the pool, its keys
+    /// in `keys`; with `pipelined_commit`, its `COMMIT` may travel with its last statement.
+    /// Nothing is sent yet.
+    pub(super) async fn keyed_transaction<Id>(
+        &self,
+        keys: &'static KeyTable<Id>,
+        pipelined_commit: bool,
+    ) -> Result<Box<PgTransaction<Id>>> {
+        let commit_ready = pipelined_commit.then(|| Arc::clone(&self.commit_ready));
+        Ok(Box::new(PgTransaction::new(
+            self.conn().await?,
+            keys,
+            commit_ready,
+        )))
     }
 
     /// A connection from the pool.

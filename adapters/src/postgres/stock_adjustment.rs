@@ -1,7 +1,8 @@
 //! [`StockAdjustmentRepository`] on PostgreSQL: one stock adjustment in one READ COMMITTED
-//! transaction, taking the same row lock as an order.
+//! transaction, taking the same row lock as an order, on the transaction guard of every keyed
+//! write ([`PgTransaction`]).
 //!
-//! 1. `BEGIN`;
+//! 1. `BEGIN`, pipelined with the first statement;
 //! 2. with an `Idempotency-Key`: its claim in `adjustment_idempotency_keys` (as orders claim
 //!    theirs in `idempotency_keys`: a concurrent holder of the key makes it wait);
 //! 3. the lock: `SELECT … FOR UPDATE` of the one inventory row, with whether the store and the
@@ -20,41 +21,35 @@
 //! `quantity >= 0` is a CHECK on `inventory` and `quantity_after = quantity_before + delta` one
 //! on `stock_adjustments`, so even a bug here could not leave negative stock or a history that
 //! does not add up. Adjustments are rare next to orders, so unlike the order transaction this
-//! one does not pipeline its statements.
+//! one does not pipeline its `COMMIT`.
 //!
 //! A transaction dropped unfinished (a cancelled request) takes its connection out of the pool
 //! and closes it, and Postgres rolls back, as for orders.
 
 use aforro_core::inventory::{
-    AdjustmentId, AdjustmentKeyClaim, AdjustmentReason, Delta, LockedStock, NewAdjustment, StockAdjustment,
+    AdjustmentId, AdjustmentReason, Delta, LockedStock, NewAdjustment, StockAdjustment,
     StockAdjustmentRepository, StockAdjustmentTransaction, StockTargets,
 };
-use aforro_core::orders::IdempotencyKey;
 use aforro_core::{Error, ProductId, Result, StoreId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz};
-use diesel_async::pooled_connection::deadpool::Object;
-use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
+use diesel_async::RunQueryDsl;
 
 use super::error::db_error;
 use super::prepared::Prepared;
 use super::rows::{count, id};
-use super::schema::{adjustment_idempotency_keys, stock_adjustments};
+use super::schema::stock_adjustments;
+use super::transaction::{PgTransaction, ADJUSTMENT_KEYS};
 use super::Postgres;
 
 #[async_trait]
 impl StockAdjustmentRepository for Postgres {
     async fn begin(&self) -> Result<Box<dyn StockAdjustmentTransaction>> {
-        let mut tx = PgStockAdjustmentTransaction {
-            conn: Some(self.conn().await?),
-            open: true,
-        };
-        // Marked open before BEGIN is sent: if this fails or is cancelled, drop discards the
-        // connection rather than risk pooling one inside a transaction.
-        tx.conn()?.batch_execute("BEGIN").await.map_err(db_error)?;
-        Ok(Box::new(tx))
+        // BEGIN is not sent yet: it goes out with the transaction's first statement. Adjustments
+        // are rare: their COMMIT waits for their last statement's answer.
+        Ok(self.keyed_transaction(&ADJUSTMENT_KEYS, false).await?)
     }
 
     /// One query by primary key.
@@ -70,116 +65,50 @@ impl StockAdjustmentRepository for Postgres {
     }
 }
 
-/// A pooled connection inside one adjustment's transaction.
-struct PgStockAdjustmentTransaction {
-    /// Always `Some` until `drop`.
-    conn: Option<Object<AsyncPgConnection>>,
-    /// `BEGIN` sent and neither `COMMIT` nor `ROLLBACK` done.
-    open: bool,
-}
-
-impl PgStockAdjustmentTransaction {
-    fn conn(&mut self) -> Result<&mut AsyncPgConnection> {
-        self.conn
-            .as_deref_mut()
-            .ok_or_else(|| Error::internal("adjustment transaction used after its connection was released"))
-    }
-
-    /// The lock statement of step 3.
-    async fn lock(&mut self, store_id: StoreId, product_id: ProductId) -> Result<LockedRow> {
-        let query = Prepared::new(
-            "WITH locked AS (
-                 SELECT quantity FROM inventory WHERE store_id = ",
-        )
-        .bind::<BigInt, _>(store_id.get())
-        .sql(" AND product_id = ")
-        .bind::<BigInt, _>(product_id.get())
-        .sql(
-            " FOR UPDATE
-             )
-             SELECT EXISTS (SELECT 1 FROM stores WHERE id = ",
-        )
-        .bind::<BigInt, _>(store_id.get())
-        .sql(") AS store_exists, EXISTS (SELECT 1 FROM products WHERE id = ")
-        .bind::<BigInt, _>(product_id.get())
-        .sql(") AS product_exists, (SELECT quantity FROM locked) AS quantity");
-        query.get_result(self.conn()?).await.map_err(db_error)
-    }
-}
-
-impl Drop for PgStockAdjustmentTransaction {
-    fn drop(&mut self) {
-        if self.open {
-            if let Some(conn) = self.conn.take() {
-                // Detached from the pool and closed: Postgres rolls the transaction back.
-                drop(Object::take(conn));
-            }
-        }
-    }
+/// The lock statement of step 3.
+async fn lock(
+    tx: &mut PgTransaction<AdjustmentId>,
+    store_id: StoreId,
+    product_id: ProductId,
+) -> Result<LockedRow> {
+    let next = tx.next()?;
+    let mut conn = next.conn;
+    let query = Prepared::new(
+        "WITH locked AS (
+             SELECT quantity FROM inventory WHERE store_id = ",
+    )
+    .bind::<BigInt, _>(store_id.get())
+    .sql(" AND product_id = ")
+    .bind::<BigInt, _>(product_id.get())
+    .sql(
+        " FOR UPDATE
+         )
+         SELECT EXISTS (SELECT 1 FROM stores WHERE id = ",
+    )
+    .bind::<BigInt, _>(store_id.get())
+    .sql(") AS store_exists, EXISTS (SELECT 1 FROM products WHERE id = ")
+    .bind::<BigInt, _>(product_id.get())
+    .sql(") AS product_exists, (SELECT quantity FROM locked) AS quantity")
+    .get_result(&mut conn);
+    next.run(query).await
 }
 
 #[async_trait]
-impl StockAdjustmentTransaction for PgStockAdjustmentTransaction {
-    async fn claim_idempotency_key(
-        &mut self,
-        key: &IdempotencyKey,
-        fingerprint: &str,
-    ) -> Result<AdjustmentKeyClaim> {
-        let conn = self.conn()?;
-        // Waits for a concurrent transaction holding the same key; after it commits this
-        // inserts nothing and the SELECT below sees its row, after it rolls back this inserts.
-        // A committed key can also expire (retention) between the two statements: the SELECT
-        // then finds nothing and the key is free, so it is claimed again.
-        for _ in 0..2 {
-            let inserted = diesel::insert_into(adjustment_idempotency_keys::table)
-                .values((
-                    adjustment_idempotency_keys::key.eq(key.as_str()),
-                    adjustment_idempotency_keys::fingerprint.eq(fingerprint),
-                ))
-                .on_conflict_do_nothing()
-                .execute(conn)
-                .await
-                .map_err(db_error)?;
-            if inserted == 1 {
-                return Ok(AdjustmentKeyClaim::Claimed);
-            }
-            let existing: Option<(String, Option<i64>)> = adjustment_idempotency_keys::table
-                .find(key.as_str())
-                .select((
-                    adjustment_idempotency_keys::fingerprint,
-                    adjustment_idempotency_keys::adjustment_id,
-                ))
-                .get_result(conn)
-                .await
-                .optional()
-                .map_err(db_error)?;
-            if let Some((fingerprint, adjustment_id)) = existing {
-                let adjustment_id = adjustment_id
-                    .ok_or_else(|| Error::internal("idempotency key committed without an adjustment"))?;
-                return Ok(AdjustmentKeyClaim::Existing {
-                    fingerprint,
-                    adjustment_id: id(adjustment_id, AdjustmentId::new)?,
-                });
-            }
-        }
-        Err(Error::internal(
-            "idempotency key expired twice while being claimed",
-        ))
-    }
-
+impl StockAdjustmentTransaction for PgTransaction<AdjustmentId> {
     async fn lock_stock_row(&mut self, store_id: StoreId, product_id: ProductId) -> Result<LockedStock> {
-        let mut row = self.lock(store_id, product_id).await?;
+        let mut row = lock(self, store_id, product_id).await?;
         if row.quantity.is_none() && row.store_exists && row.product_exists {
-            diesel::sql_query(
+            let next = self.next()?;
+            let mut conn = next.conn;
+            let insert = diesel::sql_query(
                 "INSERT INTO inventory (store_id, product_id, quantity) VALUES ($1, $2, 0)
                  ON CONFLICT (store_id, product_id) DO NOTHING",
             )
             .bind::<BigInt, _>(store_id.get())
             .bind::<BigInt, _>(product_id.get())
-            .execute(self.conn()?)
-            .await
-            .map_err(db_error)?;
-            row = self.lock(store_id, product_id).await?;
+            .execute(&mut conn);
+            next.run(insert).await?;
+            row = lock(self, store_id, product_id).await?;
             if row.quantity.is_none() {
                 return Err(Error::internal(format!(
                     "stock row of store {store_id} and product {product_id} missing after its insert"
@@ -202,7 +131,7 @@ impl StockAdjustmentTransaction for PgStockAdjustmentTransaction {
         let adjustment = new.adjustment;
         let before = quantity(new.quantity_before)?;
         let after = quantity(new.quantity_after)?;
-        let query = Prepared::new(
+        let statement = Prepared::new(
             "WITH updated AS (
                  UPDATE inventory SET quantity = ",
         )
@@ -238,34 +167,13 @@ impl StockAdjustmentTransaction for PgStockAdjustmentTransaction {
         .bind::<Text, _>(new.actor.as_str().to_owned())
         .sql(
             ", clock_timestamp())
-                 RETURNING id, created_at
-             ), keyed AS (
-                 UPDATE adjustment_idempotency_keys SET adjustment_id = adjustment.id
-                 FROM adjustment
-                 WHERE adjustment_idempotency_keys.key = ",
-        )
-        .bind::<Nullable<Text>, _>(new.idempotency_key.map(|k| k.as_str().to_owned()))
-        .sql(
-            "
-             )
-             SELECT id, created_at FROM adjustment
-             WHERE aforro_check((SELECT count(*) FROM updated) = 1,
-                                'the adjustment did not find its stock row as it was locked')",
+                 RETURNING id, created_at",
         );
-        let conn = self.conn()?;
-        let stored: StoredAdjustment = query.get_result(conn).await.map_err(db_error)?;
-        conn.batch_execute("COMMIT").await.map_err(db_error)?;
-        self.open = false;
-        Ok((id(stored.id, AdjustmentId::new)?, stored.created_at))
-    }
-
-    async fn rollback(&mut self) -> Result<()> {
-        if !self.open {
-            return Ok(());
-        }
-        self.conn()?.batch_execute("ROLLBACK").await.map_err(db_error)?;
-        self.open = false;
-        Ok(())
+        let statement = ADJUSTMENT_KEYS.record(statement, new.idempotency_key).sql(
+            "aforro_check((SELECT count(*) FROM updated) = 1,
+                          'the adjustment did not find its stock row as it was locked')",
+        );
+        self.commit_with(statement).await
     }
 }
 
@@ -282,14 +190,6 @@ struct LockedRow {
     product_exists: bool,
     #[diesel(sql_type = Nullable<Integer>)]
     quantity: Option<i32>,
-}
-
-#[derive(QueryableByName)]
-struct StoredAdjustment {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Timestamptz)]
-    created_at: DateTime<Utc>,
 }
 
 /// A `stock_adjustments` row.

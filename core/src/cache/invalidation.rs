@@ -1,114 +1,108 @@
-//! Invalidation after orders and stock adjustments, and its durable fallback through the outbox.
+//! What a write needs ([`WritePorts`]), and the invalidation after it with its durable
+//! fallback through the outbox.
 //!
-//! The server bumps an order's versions after the order committed and before it answers, so
-//! the client's next read cannot be served from before its order; a stock adjustment does the
-//! same. When that bump fails (the cache unreachable from this process) the change still
-//! stands, and two things make up for the bump: the cache adapter keeps bypassing its own
-//! entries and retries it (see the Redis adapter), and a [`Job::CacheInvalidation`] is written
-//! to the outbox so that a worker bumps the versions for every other process — also when this
-//! process dies before it reaches the cache again, or stays cut off from a cache the others
-//! still use.
+//! A write bumps the versions of what it changed after it committed and before it answers,
+//! so that the client's next read cannot be served from before its write
+//! ([`WritePorts::bump_or_defer`]). When that bump fails (the cache unreachable from this
+//! process) the write still stands, and two things make up for the bump: the cache adapter
+//! keeps bypassing its own entries and retries it (see the Redis adapter), and a job is
+//! written to the outbox ([`Stale::job`]) so that a worker bumps the versions for every other
+//! process ([`bump_deferred`]) — also when this process dies before it reaches the cache
+//! again, or stays cut off from a cache the others still use.
+
+use std::fmt;
 
 use super::ports::{Cache, Scope};
-use crate::auth::Principal;
-use crate::inventory::{adjust_stock, AdjustStock, Adjusted, StockAdjustmentRepository};
-use crate::jobs::{Job, Outbox};
-use crate::orders::{place_order, OrderRepository, OrderStatus, PlaceOrder, Placed};
-use crate::{Error, Result, StoreId};
+use crate::outbox::{Job, Outbox};
+use crate::{Result, StoreId};
 
-/// What a change to a store's stock (a confirmed order, an adjustment) makes stale: the
-/// store's own reads, and whether a product is in stock anywhere.
-fn stock_scopes(store_id: StoreId) -> [Scope; 2] {
-    [Scope::Store(store_id), Scope::Stock]
+/// What a write needs: where its domain is stored, the response cache to invalidate after it,
+/// and where an invalidation this process could not apply goes, for the worker. The same
+/// shape for every domain that writes (`OrderWriter`, `StockWriter`, `CatalogueWriter` name
+/// it with their repository); an embedder without a shared cache passes
+/// [`NoCache`](super::NoCache).
+pub struct WritePorts<'a, R: ?Sized + 'a> {
+    /// Where the domain is stored.
+    pub repository: &'a R,
+    /// The response cache to invalidate.
+    pub cache: &'a dyn Cache,
+    /// Where an invalidation this process could not apply goes, for the worker.
+    pub outbox: &'a dyn Outbox,
 }
 
-/// Invalidates what a placed order changed. Call it after the order's transaction committed
-/// and before answering the client: a confirmed order changed its store's stock; a rejected
-/// order or a replay changed nothing.
-///
-/// A failed bump is returned so the caller can log it; the cache adapter is expected to keep
-/// bypassing its own entries until it has applied the bump (see the Redis adapter).
-pub async fn invalidate_after_order(cache: &dyn Cache, placed: &Placed) -> Result<()> {
-    if placed.replayed || placed.order.status != OrderStatus::Confirmed {
-        return Ok(());
+impl<R: ?Sized> Clone for WritePorts<'_, R> {
+    fn clone(&self) -> Self {
+        *self
     }
-    cache.bump(&stock_scopes(placed.order.store_id)).await
 }
 
-/// [`place_order`], then [`invalidate_after_order`] before returning: what a service with a
-/// cache must do for every order, in one call so it cannot be forgotten. The order stands
-/// even if the invalidation fails (it has committed): the failure is logged and handed to the
-/// worker as a [`Job::CacheInvalidation`] in `outbox`.
-pub async fn place_order_invalidating(
-    orders: &dyn OrderRepository,
-    cache: &dyn Cache,
-    outbox: &dyn Outbox,
-    request: &PlaceOrder,
-    idempotency_key: Option<&str>,
-) -> Result<Placed> {
-    let placed = place_order(orders, request, idempotency_key).await?;
-    if let Err(error) = invalidate_after_order(cache, &placed).await {
-        let change = format!("order {}", placed.order.id);
-        hand_over_to_worker(outbox, placed.order.store_id, &change, &error).await;
-    }
-    Ok(placed)
+impl<R: ?Sized> Copy for WritePorts<'_, R> {}
+
+/// What a committed write made stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stale {
+    /// A store's stock (a confirmed order, a stock adjustment): the store's own reads, and
+    /// whether a product is in stock anywhere.
+    Stock(StoreId),
+    /// Products and categories (a category or product write): every read that shows them.
+    Catalogue,
 }
 
-/// [`adjust_stock`], then the same invalidation as a confirmed order's before returning: an
-/// adjustment changes its store's stock exactly as one does. A replay changed nothing and
-/// bumps nothing (nor does a refused adjustment, which is an error). The adjustment stands
-/// even if the bump fails: the failure is logged and handed to the worker as a
-/// [`Job::CacheInvalidation`] in `outbox`, as for orders.
-pub async fn adjust_stock_invalidating(
-    adjustments: &dyn StockAdjustmentRepository,
-    cache: &dyn Cache,
-    outbox: &dyn Outbox,
-    principal: &Principal,
-    request: &AdjustStock,
-    idempotency_key: Option<&str>,
-) -> Result<Adjusted> {
-    let adjusted = adjust_stock(adjustments, principal, request, idempotency_key).await?;
-    if !adjusted.replayed {
-        let store_id = adjusted.adjustment.store_id;
-        if let Err(error) = cache.bump(&stock_scopes(store_id)).await {
-            let change = format!("stock adjustment {}", adjusted.adjustment.id);
-            hand_over_to_worker(outbox, store_id, &change, &error).await;
+impl Stale {
+    /// The scopes to bump.
+    pub fn scopes(self) -> Vec<Scope> {
+        match self {
+            Stale::Stock(store_id) => vec![Scope::Store(store_id), Scope::Stock],
+            Stale::Catalogue => vec![Scope::Catalogue],
         }
     }
-    Ok(adjusted)
-}
 
-/// After a committed `change` to a store's stock whose bump failed: hands the bump to the
-/// worker through the outbox, and logs what happened. Never fails: the change stands.
-async fn hand_over_to_worker(outbox: &dyn Outbox, store_id: StoreId, change: &str, error: &Error) {
-    // A job already waiting for this store will bump after this change committed: the
-    // outbox adds none then (see `Outbox::enqueue`).
-    match outbox.enqueue(&Job::CacheInvalidation { store_id }).await {
-        Ok(_) => tracing::warn!(
-            change,
-            store_id = store_id.get(),
-            %error,
-            "cache invalidation failed; handed to the worker through the outbox"
-        ),
-        // Only this process's own retry is left: other processes may serve entries from
-        // before this change until it succeeds, the store's next change, or the entries' TTL.
-        Err(outbox_error) => tracing::error!(
-            change,
-            store_id = store_id.get(),
-            %error,
-            %outbox_error,
-            "cache invalidation failed and could not be handed to the worker"
-        ),
+    /// The job that bumps them on behalf of a process that could not.
+    pub fn job(self) -> Job {
+        match self {
+            Stale::Stock(store_id) => Job::CacheInvalidation { store_id },
+            Stale::Catalogue => Job::CatalogueInvalidation,
+        }
     }
 }
 
-/// Runs a [`Job::CacheInvalidation`]: bumps the store's stock versions. A failed bump is
-/// returned, so the job is retried.
-pub async fn invalidate_store_stock(cache: &dyn Cache, store_id: StoreId) -> Result<()> {
-    cache.bump(&stock_scopes(store_id)).await?;
-    tracing::debug!(
-        store_id = store_id.get(),
-        "cache invalidated for a store whose server could not"
-    );
+impl<R: ?Sized> WritePorts<'_, R> {
+    /// After a committed write (`change` and its `id`, for the log): bumps what it made
+    /// stale, or — when the bump fails — hands the bump to the worker through the outbox, and
+    /// logs that. Never fails: the write stands either way.
+    pub async fn bump_or_defer(&self, stale: Stale, change: impl fmt::Display + Send, id: i64) {
+        let Err(error) = self.cache.bump(&stale.scopes()).await else {
+            return;
+        };
+        // A job already waiting for the same scopes will bump after this write committed:
+        // the outbox adds none then (see `Outbox::enqueue`).
+        match self.outbox.enqueue(&stale.job()).await {
+            Ok(_) => tracing::warn!(
+                %change,
+                id,
+                ?stale,
+                %error,
+                "cache invalidation failed; handed to the worker through the outbox"
+            ),
+            // Only the cache adapter's own retry is left: other processes may serve entries
+            // from before this write until it succeeds, the next write to the same scopes, or
+            // the entries' TTL.
+            Err(outbox_error) => tracing::error!(
+                %change,
+                id,
+                ?stale,
+                %error,
+                %outbox_error,
+                "cache invalidation failed and could not be handed to the worker"
+            ),
+        }
+    }
+}
+
+/// Runs a bump handed over by [`WritePorts::bump_or_defer`] (a [`Job::CacheInvalidation`] or
+/// [`Job::CatalogueInvalidation`]). A failed bump is returned, so the job is retried.
+pub async fn bump_deferred(cache: &dyn Cache, stale: Stale) -> Result<()> {
+    cache.bump(&stale.scopes()).await?;
+    tracing::debug!(?stale, "cache invalidated on behalf of a server that could not");
     Ok(())
 }

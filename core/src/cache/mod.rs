@@ -10,7 +10,9 @@
 //! is only a bound on memory, not a part of correctness.
 //!
 //! The cache is an optimisation: when it fails, reads go to the source of truth and say so
-//! ([`CacheStatus::Bypass`]); a use-case never fails because the cache did.
+//! ([`CacheStatus::Bypass`]); a use-case never fails because the cache did. A write whose bump
+//! fails hands it to the worker through the outbox ([`WritePorts::bump_or_defer`]): every
+//! domain that writes takes the same [`WritePorts`].
 
 mod invalidation;
 mod ports;
@@ -18,9 +20,7 @@ mod read_through;
 #[cfg(test)]
 mod tests;
 
-pub use invalidation::{
-    adjust_stock_invalidating, invalidate_after_order, invalidate_store_stock, place_order_invalidating,
-};
+pub use invalidation::{bump_deferred, Stale, WritePorts};
 pub use ports::{Cache, CacheKey, Lookup, Scope};
 pub use read_through::{read_through, CacheStatus, Cached, CachedPage};
 

@@ -10,7 +10,7 @@ use crate::{Result, StoreId};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Products and categories: changed by loading a catalogue (the seeder) and by every
-    /// category or product write (see [`crate::catalogue::create_product`]).
+    /// category or product write.
     Catalogue,
     /// The stock of one store: changed by every order confirmed in it and every adjustment.
     Store(StoreId),

@@ -5,19 +5,9 @@ use std::time::Duration;
 use mockall::predicate::eq;
 
 use super::*;
-use crate::auth::{Principal, TokenName, TokenScope};
-use crate::inventory::{
-    AdjustStock, AdjustmentId, AdjustmentKeyClaim, AdjustmentReason, Delta, LockedStock,
-    MockStockAdjustmentRepository, MockStockAdjustmentTransaction, StockAdjustment,
-    StockAdjustmentTransaction, StockTargets,
-};
-use crate::jobs::{Job, MockOutbox};
-use crate::orders::{
-    MockOrderRepository, MockOrderTransaction, Order, OrderStatus, OrderTransaction, PlaceOrder, Placed,
-    RequestedItem, StockLine,
-};
+use crate::outbox::{Job, MockOutbox};
 use crate::search::{search_cache_key, CountLimit, ProductSearch, SearchRequest};
-use crate::{Error, OrderId, PageRequest, ProductId, StoreId};
+use crate::{Error, PageRequest, StoreId};
 
 const TTL: Duration = Duration::from_secs(60);
 
@@ -119,121 +109,6 @@ async fn load_errors_are_returned_and_never_cached() {
     assert!(matches!(got, Err(Error::NotFound { id: 9, .. })));
 }
 
-fn placed(status: OrderStatus, replayed: bool) -> Placed {
-    Placed {
-        order: Order {
-            id: OrderId::new(1).unwrap(),
-            store_id: StoreId::new(4).unwrap(),
-            status,
-            created_at: chrono::Utc::now(),
-            lines: vec![],
-        },
-        replayed,
-    }
-}
-
-#[tokio::test]
-async fn only_a_new_confirmed_order_bumps_its_store_and_stock() {
-    let mut cache = MockCache::new();
-    cache
-        .expect_bump()
-        .with(eq(vec![Scope::Store(StoreId::new(4).unwrap()), Scope::Stock]))
-        .times(1)
-        .returning(|_| Ok(()));
-    invalidate_after_order(&cache, &placed(OrderStatus::Confirmed, false))
-        .await
-        .unwrap();
-    // A rejected order deducted nothing; a replay changed nothing.
-    invalidate_after_order(&cache, &placed(OrderStatus::Rejected, false))
-        .await
-        .unwrap();
-    invalidate_after_order(&cache, &placed(OrderStatus::Confirmed, true))
-        .await
-        .unwrap();
-}
-
-/// Orders of one line (product 7, `requested` units) at store 4 with 5 units in stock; the one
-/// transaction commits order 41.
-fn orders_with_stock_of_five() -> MockOrderRepository {
-    let mut repo = MockOrderRepository::new();
-    repo.expect_begin().returning(|| {
-        let mut tx = MockOrderTransaction::new();
-        tx.expect_lock_stock().returning(|_, _| {
-            Ok(Some(vec![StockLine {
-                product_id: ProductId::new(7).unwrap(),
-                title: "Tea".into(),
-                available: 5,
-            }]))
-        });
-        tx.expect_commit_order()
-            .returning(|_| Ok((OrderId::new(41).unwrap(), chrono::Utc::now())));
-        Ok(Box::new(tx) as Box<dyn OrderTransaction>)
-    });
-    repo
-}
-
-fn order_of(requested: i64) -> PlaceOrder {
-    PlaceOrder {
-        store_id: 4,
-        items: vec![RequestedItem {
-            product_id: 7,
-            quantity_requested: requested,
-        }],
-        unknown: Vec::new(),
-    }
-}
-
-#[tokio::test]
-async fn a_failed_invalidation_is_handed_to_the_worker_and_the_order_stands() {
-    let mut cache = MockCache::new();
-    cache
-        .expect_bump()
-        .times(2)
-        .returning(|_| Err(Error::Unavailable("redis unreachable".into())));
-    let mut outbox = MockOutbox::new();
-    outbox
-        .expect_enqueue()
-        .with(eq(Job::CacheInvalidation {
-            store_id: StoreId::new(4).unwrap(),
-        }))
-        .times(1)
-        .returning(|_| Ok(true));
-    let placed = place_order_invalidating(&orders_with_stock_of_five(), &cache, &outbox, &order_of(2), None)
-        .await
-        .unwrap();
-    assert_eq!(placed.order.status, OrderStatus::Confirmed);
-
-    // Even when the outbox fails too, the committed order is what the client gets.
-    let mut outbox = MockOutbox::new();
-    outbox
-        .expect_enqueue()
-        .times(1)
-        .returning(|_| Err(Error::Unavailable("postgres unreachable".into())));
-    let placed = place_order_invalidating(&orders_with_stock_of_five(), &cache, &outbox, &order_of(2), None)
-        .await
-        .unwrap();
-    assert_eq!(placed.order.id.get(), 41);
-}
-
-#[tokio::test]
-async fn nothing_goes_to_the_outbox_when_the_invalidation_succeeds_or_is_not_needed() {
-    let mut cache = MockCache::new();
-    cache.expect_bump().times(1).returning(|_| Ok(()));
-    let mut outbox = MockOutbox::new();
-    outbox.expect_enqueue().never();
-    let confirmed =
-        place_order_invalidating(&orders_with_stock_of_five(), &cache, &outbox, &order_of(2), None)
-            .await
-            .unwrap();
-    assert_eq!(confirmed.order.status, OrderStatus::Confirmed);
-    // A rejected order (6 of 5) changed nothing: no bump, so nothing can fail.
-    let rejected =
-        place_order_invalidating(&orders_with_stock_of_five(), &cache, &outbox, &order_of(6), None)
-            .await
-            .unwrap();
-    assert_eq!(rejected.order.status, OrderStatus::Rejected);
-}
-
 #[test]
 fn search_keys_depend_on_exactly_the_stock_they_show() {
     let scopes = |request: SearchRequest| {
@@ -297,129 +172,71 @@ fn servers_with_different_count_limits_do_not_share_counts() {
     assert_ne!(key(1_000), key(10_000));
 }
 
-/// Adjustments at store 4 of product 7, which has 5 units; the one transaction commits
-/// adjustment 9 when the delta fits.
-fn adjustments_with_stock_of_five() -> MockStockAdjustmentRepository {
-    let mut repo = MockStockAdjustmentRepository::new();
-    repo.expect_begin().returning(|| {
-        let mut tx = MockStockAdjustmentTransaction::new();
-        tx.expect_lock_stock_row().returning(|_, _| {
-            Ok(LockedStock {
-                targets: StockTargets {
-                    store_exists: true,
-                    product_exists: true,
-                },
-                quantity: 5,
-            })
-        });
-        tx.expect_commit_adjustment()
-            .returning(|_| Ok((AdjustmentId::new(9).unwrap(), chrono::Utc::now())));
-        tx.expect_rollback().returning(|| Ok(()));
-        Ok(Box::new(tx) as Box<dyn StockAdjustmentTransaction>)
-    });
-    repo
-}
-
-fn adjustment_of(delta: i64) -> AdjustStock {
-    AdjustStock {
-        store_id: 4,
-        product_id: 7,
-        delta: Some(delta),
-        reason: Some("restock".into()),
-        note: None,
-        unknown: Vec::new(),
+/// Ports whose repository is never asked: the bump-or-defer rule alone.
+fn ports<'a>(cache: &'a MockCache, outbox: &'a MockOutbox) -> WritePorts<'a, ()> {
+    WritePorts {
+        repository: &(),
+        cache,
+        outbox,
     }
 }
 
-fn staff() -> Principal {
-    Principal {
-        name: TokenName::parse("buyer").unwrap(),
-        scope: TokenScope::Catalogue,
-    }
+#[test]
+fn what_a_write_makes_stale_and_the_job_that_bumps_it_later() {
+    let store = StoreId::new(4).unwrap();
+    assert_eq!(Stale::Stock(store).scopes(), [Scope::Store(store), Scope::Stock]);
+    assert_eq!(Stale::Catalogue.scopes(), [Scope::Catalogue]);
+    assert_eq!(
+        Stale::Stock(store).job(),
+        Job::CacheInvalidation { store_id: store }
+    );
+    assert_eq!(Stale::Catalogue.job(), Job::CatalogueInvalidation);
 }
 
 #[tokio::test]
-async fn an_adjustment_bumps_its_store_and_stock_and_a_refused_one_nothing() {
+async fn a_bump_that_succeeds_leaves_the_outbox_alone() {
     let mut cache = MockCache::new();
     cache
         .expect_bump()
-        .with(eq(vec![Scope::Store(StoreId::new(4).unwrap()), Scope::Stock]))
+        .with(eq(vec![Scope::Catalogue]))
         .times(1)
         .returning(|_| Ok(()));
     let mut outbox = MockOutbox::new();
     outbox.expect_enqueue().never();
-    let repo = adjustments_with_stock_of_five();
-    let adjusted = adjust_stock_invalidating(&repo, &cache, &outbox, &staff(), &adjustment_of(3), None)
-        .await
-        .unwrap();
-    assert_eq!(adjusted.adjustment.quantity_after, 8);
-    // 5 - 6 < 0: a conflict, nothing changed, nothing bumped.
-    let refused = adjust_stock_invalidating(&repo, &cache, &outbox, &staff(), &adjustment_of(-6), None).await;
-    assert!(matches!(refused, Err(Error::Conflict(_))));
+    ports(&cache, &outbox)
+        .bump_or_defer(Stale::Catalogue, "product", 3)
+        .await;
 }
 
 #[tokio::test]
-async fn a_replayed_adjustment_bumps_nothing() {
-    let mut repo = MockStockAdjustmentRepository::new();
-    repo.expect_begin().returning(|| {
-        let mut tx = MockStockAdjustmentTransaction::new();
-        tx.expect_claim_idempotency_key().returning(|_, fingerprint| {
-            Ok(AdjustmentKeyClaim::Existing {
-                fingerprint: fingerprint.to_owned(),
-                adjustment_id: AdjustmentId::new(9).unwrap(),
-            })
-        });
-        tx.expect_rollback().returning(|| Ok(()));
-        Ok(Box::new(tx) as Box<dyn StockAdjustmentTransaction>)
-    });
-    repo.expect_get_adjustment().returning(|id| {
-        Ok(Some(StockAdjustment {
-            id,
-            store_id: StoreId::new(4).unwrap(),
-            product_id: ProductId::new(7).unwrap(),
-            delta: Delta::new(3).unwrap(),
-            reason: AdjustmentReason::Restock,
-            note: None,
-            quantity_before: 5,
-            quantity_after: 8,
-            actor: "buyer".into(),
-            created_at: chrono::Utc::now(),
-        }))
-    });
+async fn a_bump_that_fails_is_handed_to_the_worker_and_nothing_fails_when_that_fails_too() {
+    let store = StoreId::new(4).unwrap();
     let mut cache = MockCache::new();
-    cache.expect_bump().never();
+    cache
+        .expect_bump()
+        .with(eq(vec![Scope::Store(store), Scope::Stock]))
+        .times(2)
+        .returning(|_| Err(Error::Unavailable("redis unreachable".into())));
     let mut outbox = MockOutbox::new();
-    outbox.expect_enqueue().never();
-    let replayed = adjust_stock_invalidating(&repo, &cache, &outbox, &staff(), &adjustment_of(3), Some("k"))
-        .await
-        .unwrap();
-    assert!(replayed.replayed);
+    let mut outcomes = vec![Err(Error::Unavailable("postgres unreachable".into())), Ok(true)];
+    outbox
+        .expect_enqueue()
+        .with(eq(Job::CacheInvalidation { store_id: store }))
+        .times(2)
+        .returning(move |_| outcomes.pop().unwrap());
+    for _ in 0..2 {
+        ports(&cache, &outbox)
+            .bump_or_defer(Stale::Stock(store), "order", 41)
+            .await;
+    }
 }
 
 #[tokio::test]
-async fn a_failed_bump_after_an_adjustment_is_handed_to_the_worker_and_the_adjustment_stands() {
+async fn a_deferred_bump_reports_its_failure_so_the_job_is_retried() {
     let mut cache = MockCache::new();
     cache
         .expect_bump()
         .times(1)
         .returning(|_| Err(Error::Unavailable("redis unreachable".into())));
-    let mut outbox = MockOutbox::new();
-    outbox
-        .expect_enqueue()
-        .with(eq(Job::CacheInvalidation {
-            store_id: StoreId::new(4).unwrap(),
-        }))
-        .times(1)
-        .returning(|_| Ok(true));
-    let adjusted = adjust_stock_invalidating(
-        &adjustments_with_stock_of_five(),
-        &cache,
-        &outbox,
-        &staff(),
-        &adjustment_of(3),
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(adjusted.adjustment.id.get(), 9);
+    assert!(bump_deferred(&cache, Stale::Catalogue).await.is_err());
 }

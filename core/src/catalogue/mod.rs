@@ -30,8 +30,8 @@ pub use records::{Category, Product, Store};
 pub use seed::seed_catalogue;
 pub use values::{Description, Location, Name, Price};
 pub use writes::{
-    create_category, create_product, create_store, invalidate_catalogue, rename_category, unknown_category,
-    update_product, update_store, CatalogueWriter,
+    create_category, create_product, create_store, rename_category, unknown_category, update_product,
+    update_store, CatalogueWriter,
 };
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //!
 //! Every write: authorises first (before looking at the request or at what it names), parses
 //! its command (every bad field at once), commits through the repository, logs who did it,
-//! and — for categories and products — bumps [`Scope::Catalogue`] before returning, so that no
-//! cached search, suggest or inventory page from before the write is served once the client
-//! has its answer. As for orders (see [`crate::cache::place_order_invalidating`]), a bump that
-//! fails does not undo the committed write: it is handed to the worker as a
-//! [`Job::CatalogueInvalidation`] through the outbox.
+//! and — for categories and products — bumps the catalogue's version ([`Stale::Catalogue`])
+//! before returning, so that no cached search, suggest or inventory page from before the write
+//! is served once the client has its answer. As for orders, a bump that fails does not undo
+//! the committed write: it is handed to the worker through the outbox
+//! ([`WritePorts::bump_or_defer`]).
 //!
 //! A body that breaks the rules in a write to an id that does not exist is a 404, not a 422:
 //! whether the target exists is looked up only then, so a valid write costs no extra read.
@@ -19,20 +19,12 @@ use super::ports::CatalogueRepository;
 use super::reads::not_found;
 use super::records::{Category, Product, Store};
 use crate::auth::{authorize, Action, Principal};
-use crate::cache::{Cache, Scope};
-use crate::jobs::{Job, Outbox};
+use crate::cache::{Stale, WritePorts};
 use crate::{CategoryId, Entity, Error, FieldError, ProductId, Result, StoreId};
 
-/// What catalogue writes need.
-#[derive(Clone, Copy)]
-pub struct CatalogueWriter<'a> {
-    /// Where the catalogue is stored.
-    pub catalogue: &'a dyn CatalogueRepository,
-    /// The response cache to invalidate.
-    pub cache: &'a dyn Cache,
-    /// Where an invalidation this process could not apply goes, for the worker.
-    pub outbox: &'a dyn Outbox,
-}
+/// What catalogue writes need: the catalogue's repository, the cache to invalidate after a
+/// category or product write, and the outbox for an invalidation this process could not apply.
+pub type CatalogueWriter<'a> = WritePorts<'a, dyn CatalogueRepository>;
 
 /// The 422 of a product write naming a category that does not exist.
 pub fn unknown_category(id: CategoryId) -> Error {
@@ -52,9 +44,8 @@ pub async fn create_category(
 ) -> Result<Category> {
     authorize(principal, Action::WriteCatalogue)?;
     let command = CategoryCommand::parse(input)?;
-    let category = ports.catalogue.insert_category(&command).await?;
-    written(principal, Entity::Category, category.id.get(), "created");
-    invalidate_after_write(ports).await;
+    let category = ports.repository.insert_category(&command).await?;
+    written(ports, principal, Entity::Category, category.id.get(), "created").await;
     Ok(category)
 }
 
@@ -71,17 +62,16 @@ pub async fn rename_category(
     let command = match CategoryCommand::parse(input) {
         Ok(command) => command,
         Err(error) => {
-            let exists = ports.catalogue.find_category(id).await?.is_some();
+            let exists = ports.repository.find_category(id).await?.is_some();
             return Err(unless_missing(exists, Entity::Category, raw_id, error));
         }
     };
     let category = ports
-        .catalogue
+        .repository
         .rename_category(id, &command)
         .await?
         .ok_or(not_found(Entity::Category, raw_id))?;
-    written(principal, Entity::Category, raw_id, "renamed");
-    invalidate_after_write(ports).await;
+    written(ports, principal, Entity::Category, raw_id, "renamed").await;
     Ok(category)
 }
 
@@ -95,11 +85,10 @@ pub async fn create_product(
     authorize(principal, Action::WriteCatalogue)?;
     let command = match CreateProduct::parse(input) {
         Ok(command) => command,
-        Err(error) => return Err(with_unknown_category(ports.catalogue, input, error).await?),
+        Err(error) => return Err(with_unknown_category(ports.repository, input, error).await?),
     };
-    let product = ports.catalogue.insert_product(&command).await?;
-    written(principal, Entity::Product, product.id.get(), "created");
-    invalidate_after_write(ports).await;
+    let product = ports.repository.insert_product(&command).await?;
+    written(ports, principal, Entity::Product, product.id.get(), "created").await;
     Ok(product)
 }
 
@@ -115,9 +104,9 @@ pub async fn update_product(
     let changes = match ProductChanges::parse(input) {
         Ok(changes) => changes,
         Err(error) => {
-            let exists = ports.catalogue.find_product(id).await?.is_some();
+            let exists = ports.repository.find_product(id).await?.is_some();
             let error = if exists {
-                with_unknown_category(ports.catalogue, input, error).await?
+                with_unknown_category(ports.repository, input, error).await?
             } else {
                 error
             };
@@ -125,12 +114,11 @@ pub async fn update_product(
         }
     };
     let product = ports
-        .catalogue
+        .repository
         .update_product(id, &changes)
         .await?
         .ok_or(not_found(Entity::Product, raw_id))?;
-    written(principal, Entity::Product, raw_id, "changed");
-    invalidate_after_write(ports).await;
+    written(ports, principal, Entity::Product, raw_id, "changed").await;
     Ok(product)
 }
 
@@ -146,8 +134,8 @@ pub async fn create_store(
 ) -> Result<Store> {
     authorize(principal, Action::WriteCatalogue)?;
     let command = CreateStore::parse(input)?;
-    let store = ports.catalogue.insert_store(&command).await?;
-    written(principal, Entity::Store, store.id.get(), "created");
+    let store = ports.repository.insert_store(&command).await?;
+    logged(principal, Entity::Store, store.id.get(), "created");
     Ok(store)
 }
 
@@ -164,47 +152,17 @@ pub async fn update_store(
     let changes = match StoreChanges::parse(input) {
         Ok(changes) => changes,
         Err(error) => {
-            let exists = ports.catalogue.find_store(id).await?.is_some();
+            let exists = ports.repository.find_store(id).await?.is_some();
             return Err(unless_missing(exists, Entity::Store, raw_id, error));
         }
     };
     let store = ports
-        .catalogue
+        .repository
         .update_store(id, &changes)
         .await?
         .ok_or(not_found(Entity::Store, raw_id))?;
-    written(principal, Entity::Store, raw_id, "changed");
+    logged(principal, Entity::Store, raw_id, "changed");
     Ok(store)
-}
-
-/// Runs a [`Job::CatalogueInvalidation`]: bumps the catalogue's version. A failed bump is
-/// returned, so the job is retried.
-pub async fn invalidate_catalogue(cache: &dyn Cache) -> Result<()> {
-    cache.bump(&[Scope::Catalogue]).await?;
-    tracing::info!("catalogue cache invalidated for a server that could not");
-    Ok(())
-}
-
-/// After a category or product write committed: bump the catalogue's version, or hand the
-/// bump to the worker. Never fails: the write stands either way.
-async fn invalidate_after_write(ports: CatalogueWriter<'_>) {
-    let Err(error) = ports.cache.bump(&[Scope::Catalogue]).await else {
-        return;
-    };
-    // One waiting job covers every write that finds it waiting (see `Outbox::enqueue`).
-    match ports.outbox.enqueue(&Job::CatalogueInvalidation).await {
-        Ok(_) => tracing::warn!(
-            %error,
-            "catalogue cache invalidation failed; handed to the worker through the outbox"
-        ),
-        // Only the cache adapter's own retry is left: other processes may serve entries
-        // from before this write until it succeeds, the next catalogue write, or the TTL.
-        Err(outbox_error) => tracing::error!(
-            %error,
-            %outbox_error,
-            "catalogue cache invalidation failed and could not be handed to the worker"
-        ),
-    }
 }
 
 /// The error of a write whose body broke the rules: 404 when its target does not exist.
@@ -237,6 +195,13 @@ async fn with_unknown_category(
 }
 
 /// Every write is logged with the token's name.
-fn written(principal: &Principal, entity: Entity, id: i64, what: &str) {
+fn logged(principal: &Principal, entity: Entity, id: i64, what: &str) {
     tracing::info!(actor = %principal.name, entity = %entity, id, "catalogue write: {entity} {id} {what}");
+}
+
+/// After a category or product write committed: logs it, then bumps the catalogue's version
+/// or hands the bump to the worker. Never fails: the write stands either way.
+async fn written(ports: CatalogueWriter<'_>, principal: &Principal, entity: Entity, id: i64, what: &str) {
+    logged(principal, entity, id, what);
+    ports.bump_or_defer(Stale::Catalogue, entity, id).await;
 }

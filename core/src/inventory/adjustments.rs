@@ -6,8 +6,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use crate::auth::TokenName;
+use crate::idempotency::{with_key, IdempotencyKey};
 use crate::ids::AdjustmentId;
-use crate::orders::IdempotencyKey;
 use crate::{Error, FieldError, ProductId, Result, StoreId};
 
 /// Largest change one adjustment may make, either way.
@@ -220,22 +220,7 @@ pub fn validate(
     request: &AdjustStock,
     idempotency_key: Option<&str>,
 ) -> Result<(ValidatedAdjustment, Option<IdempotencyKey>)> {
-    match (
-        ValidatedAdjustment::parse(request),
-        idempotency_key.map(IdempotencyKey::parse).transpose(),
-    ) {
-        (Ok(adjustment), Ok(key)) => Ok((adjustment, key)),
-        (adjustment, key) => {
-            let mut errors = Vec::new();
-            for result in [adjustment.err(), key.err()].into_iter().flatten() {
-                match result {
-                    Error::Invalid(fields) => errors.extend(fields),
-                    other => return Err(other),
-                }
-            }
-            Err(Error::Invalid(errors))
-        }
-    }
+    with_key(ValidatedAdjustment::parse(request), idempotency_key)
 }
 
 /// A stored adjustment.

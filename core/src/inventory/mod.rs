@@ -17,12 +17,11 @@ pub use adjustments::{
 };
 pub use movements::{StockMovement, StockTargets};
 pub use ports::{
-    AdjustmentKeyClaim, LockedStock, StockAdjustmentRepository, StockAdjustmentTransaction,
-    StockMovementRepository,
+    LockedStock, StockAdjustmentRepository, StockAdjustmentTransaction, StockMovementRepository,
 };
 #[cfg(any(test, feature = "mock"))]
 pub use ports::{MockStockAdjustmentRepository, MockStockAdjustmentTransaction, MockStockMovementRepository};
-pub use stock::{adjust_stock, authorize_store, list_movements, Adjusted};
+pub use stock::{adjust_stock, authorize_store, list_movements, Adjusted, StockWriter};
 
 use async_trait::async_trait;
 use rust_decimal::Decimal;

@@ -5,23 +5,11 @@ use chrono::{DateTime, Utc};
 
 use super::adjustments::{NewAdjustment, StockAdjustment};
 use super::movements::{StockMovement, StockTargets};
+use crate::idempotency::KeyedTransaction;
+#[cfg(any(test, feature = "mock"))]
+use crate::idempotency::{IdempotencyKey, KeyClaim};
 use crate::ids::AdjustmentId;
-use crate::orders::IdempotencyKey;
 use crate::{Page, PageRequest, ProductId, Result, StoreId};
-
-/// What [`StockAdjustmentTransaction::claim_idempotency_key`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AdjustmentKeyClaim {
-    /// The key was free and is now held by this transaction.
-    Claimed,
-    /// The key belongs to an adjustment committed earlier.
-    Existing {
-        /// The fingerprint of the request that made that adjustment.
-        fingerprint: String,
-        /// That adjustment.
-        adjustment_id: AdjustmentId,
-    },
-}
 
 /// A stock row read under its lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,25 +34,18 @@ pub trait StockAdjustmentRepository: Send + Sync {
     async fn get_adjustment(&self, id: AdjustmentId) -> Result<Option<StockAdjustment>>;
 }
 
-/// One open database transaction adjusting one stock row. It takes the same row lock as an
-/// order's transaction ([`crate::orders::OrderTransaction::lock_stock`]): one lock per row,
-/// taken in ascending product id — an adjustment holds only its own row's, so it can wait for
-/// an order or make one wait, but never deadlock with one. Nothing it writes is visible to
-/// anyone else until [`commit_adjustment`](StockAdjustmentTransaction::commit_adjustment);
-/// dropping it without committing rolls back.
+/// One open database transaction adjusting one stock row: it claims the adjustment's
+/// idempotency key ([`KeyedTransaction`]), locks the row, and stores the adjustment. It takes
+/// the same row lock as an order's transaction (the orders' `OrderTransaction::lock_stock`):
+/// one lock per row, taken in ascending product id — an adjustment holds only its own row's,
+/// so it can wait for an order or make one wait, but never deadlock with one. Nothing it
+/// writes is visible to anyone else until
+/// [`commit_adjustment`](StockAdjustmentTransaction::commit_adjustment); dropping it without
+/// committing rolls back.
 ///
 /// Errors: as [`StockAdjustmentRepository`]. A lock wait is not an error.
-#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
-pub trait StockAdjustmentTransaction: Send {
-    /// Takes the idempotency key for this transaction, or reports the adjustment that already
-    /// holds it. A concurrent transaction holding the same key makes this wait until it ends.
-    async fn claim_idempotency_key(
-        &mut self,
-        key: &IdempotencyKey,
-        fingerprint: &str,
-    ) -> Result<AdjustmentKeyClaim>;
-
+pub trait StockAdjustmentTransaction: KeyedTransaction<Id = AdjustmentId> {
     /// Locks the store's stock row of the product until the transaction ends and returns its
     /// quantity. When the store and the product exist but the row does not, the row is created
     /// at 0 inside this transaction first, so that two transactions adjusting a missing row at
@@ -80,9 +61,32 @@ pub trait StockAdjustmentTransaction: Send {
         &mut self,
         adjustment: NewAdjustment<'a>,
     ) -> Result<(AdjustmentId, DateTime<Utc>)>;
+}
 
-    /// Discards everything written.
-    async fn rollback(&mut self) -> Result<()>;
+#[cfg(any(test, feature = "mock"))]
+mockall::mock! {
+    /// A mock [`StockAdjustmentTransaction`].
+    pub StockAdjustmentTransaction {}
+
+    #[async_trait]
+    impl KeyedTransaction for StockAdjustmentTransaction {
+        type Id = AdjustmentId;
+        async fn claim_idempotency_key(
+            &mut self,
+            key: &IdempotencyKey,
+            fingerprint: &str,
+        ) -> Result<KeyClaim<AdjustmentId>>;
+        async fn rollback(&mut self) -> Result<()>;
+    }
+
+    #[async_trait]
+    impl StockAdjustmentTransaction for StockAdjustmentTransaction {
+        async fn lock_stock_row(&mut self, store_id: StoreId, product_id: ProductId) -> Result<LockedStock>;
+        async fn commit_adjustment<'a>(
+            &mut self,
+            adjustment: NewAdjustment<'a>,
+        ) -> Result<(AdjustmentId, DateTime<Utc>)>;
+    }
 }
 
 /// Stock movements storage.

@@ -1,13 +1,15 @@
-//! Stock use-cases: adjusting a stock row, and listing its movements.
+//! Stock use-cases: adjusting a stock row (and invalidating what it changed), and listing its
+//! movements.
+
+use async_trait::async_trait;
 
 use super::adjustments::{validate, AdjustStock, NewAdjustment, StockAdjustment, ValidatedAdjustment};
 use super::movements::StockMovement;
-use super::ports::{
-    AdjustmentKeyClaim, StockAdjustmentRepository, StockAdjustmentTransaction, StockMovementRepository,
-};
+use super::ports::{StockAdjustmentRepository, StockAdjustmentTransaction, StockMovementRepository};
 use crate::auth::{authorize, Action, Principal, TokenScope};
+use crate::cache::{Stale, WritePorts};
+use crate::idempotency::{write_once, IdempotencyKey, KeyedWrite};
 use crate::ids::AdjustmentId;
-use crate::orders::IdempotencyKey;
 use crate::{Entity, Error, Page, PageRequest, ProductId, Result, StoreId};
 
 /// The result of [`adjust_stock`].
@@ -44,11 +46,17 @@ pub fn authorize_store(
     }
 }
 
+/// What adjusting stock needs: the adjustments' repository, the cache to invalidate after an
+/// adjustment, and the outbox for an invalidation this process could not apply.
+pub type StockWriter<'a> = WritePorts<'a, dyn StockAdjustmentRepository>;
+
 /// Adjusts a store's stock of a product by `request.delta`, on behalf of `principal`.
 ///
 /// In one transaction: claims the idempotency key (a replay returns the adjustment it names),
 /// locks the stock row as orders do (creating it at 0 when the store does not stock the
-/// product yet), and either applies the delta or changes nothing.
+/// product yet), and either applies the delta or changes nothing. An applied adjustment then
+/// invalidates its store's cached stock before this returns, as a confirmed order does (a
+/// failed bump is handed to the worker: [`WritePorts::bump_or_defer`]); a replay bumps nothing.
 ///
 /// Errors, in this order: [`Error::Forbidden`] when the principal may not adjust the store's
 /// stock (nothing else is looked at); [`Error::NotFound`] for a path id that cannot exist;
@@ -57,111 +65,108 @@ pub fn authorize_store(
 /// would be below zero or above `i32::MAX` (nothing changes; the message says the current
 /// quantity); dependency errors as the repository reports them (the transaction is rolled back).
 pub async fn adjust_stock(
-    repo: &dyn StockAdjustmentRepository,
+    ports: StockWriter<'_>,
     principal: &Principal,
     request: &AdjustStock,
     idempotency_key: Option<&str>,
 ) -> Result<Adjusted> {
     authorize_store(principal, request.store_id, Action::AdjustStock)?;
     let (adjustment, key) = validate(request, idempotency_key)?;
-
-    let mut tx = repo.begin().await?;
-    match decide_and_store(tx.as_mut(), principal, &adjustment, key.as_ref()).await {
-        Ok(Outcome::Committed(adjustment)) => {
-            tracing::info!(
-                actor = %principal.name,
-                adjustment_id = adjustment.id.get(),
-                store_id = adjustment.store_id.get(),
-                product_id = adjustment.product_id.get(),
-                delta = adjustment.delta.get(),
-                reason = adjustment.reason.as_str(),
-                quantity_before = adjustment.quantity_before,
-                quantity_after = adjustment.quantity_after,
-                "stock adjusted"
-            );
-            Ok(Adjusted {
-                adjustment,
-                replayed: false,
-            })
-        }
-        Ok(Outcome::Replay(id)) => {
-            tx.rollback().await?;
-            // Give the connection back before taking another (see `place_order`).
-            drop(tx);
-            let adjustment = repo.get_adjustment(id).await?.ok_or_else(|| {
-                Error::internal(format!("idempotency key points at missing adjustment {id}"))
-            })?;
-            tracing::debug!(actor = %principal.name, adjustment_id = id.get(), "stock adjustment replayed");
-            Ok(Adjusted {
-                adjustment,
-                replayed: true,
-            })
-        }
-        Err(error) => {
-            // The caller's error is the one worth reporting; a failed rollback only means the
-            // connection is discarded, which the adapter handles.
-            let _ = tx.rollback().await;
-            Err(error)
-        }
+    let adjusting = Adjusting {
+        adjustments: ports.repository,
+        principal,
+        adjustment: &adjustment,
+    };
+    let (adjustment, replayed) = write_once(&adjusting, key.as_ref()).await?;
+    if replayed {
+        tracing::debug!(actor = %principal.name, adjustment_id = adjustment.id.get(), "stock adjustment replayed");
+    } else {
+        tracing::info!(
+            actor = %principal.name,
+            adjustment_id = adjustment.id.get(),
+            store_id = adjustment.store_id.get(),
+            product_id = adjustment.product_id.get(),
+            delta = adjustment.delta.get(),
+            reason = adjustment.reason.as_str(),
+            quantity_before = adjustment.quantity_before,
+            quantity_after = adjustment.quantity_after,
+            "stock adjusted"
+        );
+        ports
+            .bump_or_defer(
+                Stale::Stock(adjustment.store_id),
+                "stock adjustment",
+                adjustment.id.get(),
+            )
+            .await;
     }
+    Ok(Adjusted { adjustment, replayed })
 }
 
-enum Outcome {
-    Committed(StockAdjustment),
-    Replay(AdjustmentId),
+/// Making one validated adjustment, under [`write_once`].
+struct Adjusting<'a> {
+    adjustments: &'a dyn StockAdjustmentRepository,
+    principal: &'a Principal,
+    adjustment: &'a ValidatedAdjustment,
 }
 
-async fn decide_and_store(
-    tx: &mut dyn StockAdjustmentTransaction,
-    principal: &Principal,
-    adjustment: &ValidatedAdjustment,
-    key: Option<&IdempotencyKey>,
-) -> Result<Outcome> {
-    if let Some(key) = key {
-        let fingerprint = adjustment.fingerprint();
-        match tx.claim_idempotency_key(key, &fingerprint).await? {
-            AdjustmentKeyClaim::Claimed => {}
-            AdjustmentKeyClaim::Existing {
-                fingerprint: first,
-                adjustment_id,
-            } if first == fingerprint => return Ok(Outcome::Replay(adjustment_id)),
-            AdjustmentKeyClaim::Existing { .. } => {
-                return Err(Error::invalid(
-                    IdempotencyKey::FIELD,
-                    "was already used with a different request",
-                ))
-            }
-        }
+#[async_trait]
+impl KeyedWrite for Adjusting<'_> {
+    type Transaction = dyn StockAdjustmentTransaction;
+    type Written = StockAdjustment;
+
+    async fn begin(&self) -> Result<Box<dyn StockAdjustmentTransaction>> {
+        self.adjustments.begin().await
     }
-    let (store_id, product_id) = (adjustment.store_id, adjustment.product_id);
-    let locked = tx.lock_stock_row(store_id, product_id).await?;
-    locked.targets.require(store_id, product_id)?;
-    let before = locked.quantity;
-    let after = adjustment
-        .delta
-        .apply(before)
-        .ok_or_else(|| conflict(store_id, product_id, adjustment, before))?;
-    let (id, created_at) = tx
-        .commit_adjustment(NewAdjustment {
-            adjustment,
+
+    fn fingerprint(&self) -> String {
+        self.adjustment.fingerprint()
+    }
+
+    /// The adjustments' rule: lock the row, apply the delta or refuse it, store, commit.
+    async fn write(
+        &self,
+        tx: &mut Self::Transaction,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<StockAdjustment> {
+        let adjustment = self.adjustment;
+        let (store_id, product_id) = (adjustment.store_id, adjustment.product_id);
+        let locked = tx.lock_stock_row(store_id, product_id).await?;
+        locked.targets.require(store_id, product_id)?;
+        let before = locked.quantity;
+        let after = adjustment
+            .delta
+            .apply(before)
+            .ok_or_else(|| conflict(store_id, product_id, adjustment, before))?;
+        let (id, created_at) = tx
+            .commit_adjustment(NewAdjustment {
+                adjustment,
+                quantity_before: before,
+                quantity_after: after,
+                actor: &self.principal.name,
+                idempotency_key: key,
+            })
+            .await?;
+        Ok(StockAdjustment {
+            id,
+            store_id,
+            product_id,
+            delta: adjustment.delta,
+            reason: adjustment.reason,
+            note: adjustment.note.clone(),
             quantity_before: before,
             quantity_after: after,
-            actor: &principal.name,
-            idempotency_key: key,
+            actor: self.principal.name.as_str().to_owned(),
+            created_at,
         })
-        .await?;
-    Ok(Outcome::Committed(StockAdjustment {
-        id,
-        store_id,
-        product_id,
-        delta: adjustment.delta,
-        reason: adjustment.reason,
-        note: adjustment.note.clone(),
-        quantity_before: before,
-        quantity_after: after,
-        actor: principal.name.as_str().to_owned(),
-        created_at,
-    }))
+    }
+
+    async fn replay(&self, id: AdjustmentId) -> Result<StockAdjustment> {
+        self.adjustments
+            .get_adjustment(id)
+            .await?
+            .ok_or_else(|| Error::internal(format!("idempotency key points at missing adjustment {id}")))
+    }
 }
 
 /// The 409 of a delta that does not fit: says the current quantity.

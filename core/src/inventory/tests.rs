@@ -8,7 +8,9 @@ use mockall::predicate::eq;
 
 use super::*;
 use crate::auth::{Action, Principal, TokenName, TokenScope};
-use crate::orders::IdempotencyKey;
+use crate::cache::{Cache, MockCache, NoCache, Scope, WritePorts};
+use crate::idempotency::{IdempotencyKey, KeyClaim};
+use crate::outbox::{Job, MockOutbox, NoOutbox, Outbox};
 use crate::{Entity, Error, PageRequest, ProductId, StoreId};
 
 fn store(id: i64) -> StoreId {
@@ -66,6 +68,24 @@ fn repo_with(tx: MockStockAdjustmentTransaction) -> MockStockAdjustmentRepositor
         Ok(Box::new(tx.take().expect("begin called once")) as Box<dyn StockAdjustmentTransaction>)
     });
     repo
+}
+
+/// The ports of `repo` with no cache to invalidate.
+fn writer(repo: &MockStockAdjustmentRepository) -> StockWriter<'_> {
+    ports_of(repo, &NoCache, &NoOutbox)
+}
+
+/// The ports of `repo`, `cache` and `outbox`.
+fn ports_of<'a>(
+    repo: &'a MockStockAdjustmentRepository,
+    cache: &'a dyn Cache,
+    outbox: &'a dyn Outbox,
+) -> StockWriter<'a> {
+    WritePorts {
+        repository: repo,
+        cache,
+        outbox,
+    }
 }
 
 /// A repository that must not be used at all.
@@ -223,7 +243,7 @@ fn fingerprints_tell_requests_apart() {
 #[tokio::test]
 async fn a_forbidden_or_invalid_request_opens_no_transaction() {
     let error = adjust_stock(
-        &untouched_repo(),
+        writer(&untouched_repo()),
         &store_token(&[1]),
         &request(5, "gift", None),
         None,
@@ -235,7 +255,7 @@ async fn a_forbidden_or_invalid_request_opens_no_transaction() {
         "authorised before validated: {error:?}"
     );
     let error = adjust_stock(
-        &untouched_repo(),
+        writer(&untouched_repo()),
         &store_token(&[3]),
         &request(0, "gift", None),
         None,
@@ -249,7 +269,7 @@ async fn a_forbidden_or_invalid_request_opens_no_transaction() {
 async fn applies_the_delta_to_the_stock_read_under_lock() {
     let tx = committing(tx_finding(2), 2, 50);
     let adjusted = adjust_stock(
-        &repo_with(tx),
+        writer(&repo_with(tx)),
         &catalogue_token(),
         &request(48, "restock", Some("delivery 2026-11-30")),
         None,
@@ -271,7 +291,7 @@ async fn applies_the_delta_to_the_stock_read_under_lock() {
 async fn a_store_without_a_row_starts_from_zero() {
     let tx = committing(tx_finding(0), 0, 3);
     let adjusted = adjust_stock(
-        &repo_with(tx),
+        writer(&repo_with(tx)),
         &catalogue_token(),
         &request(3, "restock", None),
         None,
@@ -285,7 +305,7 @@ async fn a_store_without_a_row_starts_from_zero() {
 async fn below_zero_or_above_i32_max_is_a_conflict_that_changes_nothing() {
     let tx = refusing(tx_finding(5));
     let error = adjust_stock(
-        &repo_with(tx),
+        writer(&repo_with(tx)),
         &catalogue_token(),
         &request(-6, "damage", None),
         None,
@@ -302,7 +322,7 @@ async fn below_zero_or_above_i32_max_is_a_conflict_that_changes_nothing() {
 
     let tx = refusing(tx_finding(i32::MAX as u32 - 10));
     let error = adjust_stock(
-        &repo_with(tx),
+        writer(&repo_with(tx)),
         &catalogue_token(),
         &request(11, "restock", None),
         None,
@@ -314,7 +334,7 @@ async fn below_zero_or_above_i32_max_is_a_conflict_that_changes_nothing() {
     // Down to exactly zero is fine.
     let tx = committing(tx_finding(5), 5, 0);
     adjust_stock(
-        &repo_with(tx),
+        writer(&repo_with(tx)),
         &catalogue_token(),
         &request(-5, "correction", None),
         None,
@@ -346,7 +366,7 @@ async fn an_unknown_store_or_product_is_not_found_and_rolled_back() {
             .returning(move |_, _| Ok(LockedStock { targets, quantity: 0 }));
         let tx = refusing(tx);
         let error = adjust_stock(
-            &repo_with(tx),
+            writer(&repo_with(tx)),
             &catalogue_token(),
             &request(1, "restock", None),
             None,
@@ -366,13 +386,13 @@ async fn a_key_is_claimed_then_recorded_with_the_adjustment() {
     tx.expect_claim_idempotency_key()
         .withf(|key, fingerprint| key.as_str() == "k-1" && fingerprint.starts_with("store=3;product=10;"))
         .times(1)
-        .returning(|_, _| Ok(AdjustmentKeyClaim::Claimed));
+        .returning(|_, _| Ok(KeyClaim::Claimed));
     tx.expect_commit_adjustment()
         .withf(|a| a.idempotency_key.map(IdempotencyKey::as_str) == Some("k-1"))
         .times(1)
         .returning(|_| Ok((AdjustmentId::new(7).unwrap(), created_at())));
     let adjusted = adjust_stock(
-        &repo_with(tx),
+        writer(&repo_with(tx)),
         &catalogue_token(),
         &request(1, "return", None),
         Some("k-1"),
@@ -390,9 +410,9 @@ async fn a_replay_returns_the_first_adjustment_and_a_different_body_is_refused()
         let fingerprint = fingerprint.clone();
         let mut tx = MockStockAdjustmentTransaction::new();
         tx.expect_claim_idempotency_key().times(1).returning(move |_, _| {
-            Ok(AdjustmentKeyClaim::Existing {
+            Ok(KeyClaim::Existing {
                 fingerprint: fingerprint.clone(),
-                adjustment_id: AdjustmentId::new(7).unwrap(),
+                id: AdjustmentId::new(7).unwrap(),
             })
         });
         tx.expect_lock_stock_row().never();
@@ -419,16 +439,21 @@ async fn a_replay_returns_the_first_adjustment_and_a_different_body_is_refused()
                 created_at: created_at(),
             }))
         });
-    let replayed = adjust_stock(&repo, &catalogue_token(), &first, Some("k"))
+    let replayed = adjust_stock(writer(&repo), &catalogue_token(), &first, Some("k"))
         .await
         .unwrap();
     assert!(replayed.replayed);
     assert_eq!(replayed.adjustment.quantity_after, 5);
 
     let different = request(5, "restock", None);
-    let error = adjust_stock(&repo_with(existing()), &catalogue_token(), &different, Some("k"))
-        .await
-        .unwrap_err();
+    let error = adjust_stock(
+        writer(&repo_with(existing())),
+        &catalogue_token(),
+        &different,
+        Some("k"),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(fields(error), ["Idempotency-Key"]);
 }
 
@@ -482,4 +507,130 @@ async fn movements_are_authorised_then_checked_then_listed() {
         .await
         .unwrap();
     assert_eq!(listed.items[0].delta(), -2);
+}
+
+/// Adjustments at store 4 of product 7, which has 5 units; the one transaction commits
+/// adjustment 9 when the delta fits.
+fn adjustments_with_stock_of_five() -> MockStockAdjustmentRepository {
+    let mut repo = MockStockAdjustmentRepository::new();
+    repo.expect_begin().returning(|| {
+        let mut tx = MockStockAdjustmentTransaction::new();
+        tx.expect_lock_stock_row().returning(|_, _| {
+            Ok(LockedStock {
+                targets: both_exist(),
+                quantity: 5,
+            })
+        });
+        tx.expect_commit_adjustment()
+            .returning(|_| Ok((AdjustmentId::new(9).unwrap(), created_at())));
+        tx.expect_rollback().returning(|| Ok(()));
+        Ok(Box::new(tx) as Box<dyn StockAdjustmentTransaction>)
+    });
+    repo
+}
+
+fn adjustment_of(delta: i64) -> AdjustStock {
+    AdjustStock {
+        store_id: 4,
+        product_id: 7,
+        delta: Some(delta),
+        reason: Some("restock".into()),
+        note: None,
+        unknown: Vec::new(),
+    }
+}
+
+fn store_four_bumped(outcome: fn() -> crate::Result<()>) -> MockCache {
+    let mut cache = MockCache::new();
+    cache
+        .expect_bump()
+        .with(eq(vec![Scope::Store(store(4)), Scope::Stock]))
+        .times(1)
+        .returning(move |_| outcome());
+    cache
+}
+
+#[tokio::test]
+async fn an_adjustment_bumps_its_store_and_stock_and_a_refused_one_nothing() {
+    let cache = store_four_bumped(|| Ok(()));
+    let mut outbox = MockOutbox::new();
+    outbox.expect_enqueue().never();
+    let repo = adjustments_with_stock_of_five();
+    let ports = ports_of(&repo, &cache, &outbox);
+    let adjusted = adjust_stock(ports, &catalogue_token(), &adjustment_of(3), None)
+        .await
+        .unwrap();
+    assert_eq!(adjusted.adjustment.quantity_after, 8);
+    // 5 - 6 < 0: a conflict, nothing changed, nothing bumped.
+    let refused = adjust_stock(ports, &catalogue_token(), &adjustment_of(-6), None).await;
+    assert!(matches!(refused, Err(Error::Conflict(_))));
+}
+
+#[tokio::test]
+async fn a_replayed_adjustment_bumps_nothing() {
+    let mut repo = MockStockAdjustmentRepository::new();
+    repo.expect_begin().returning(|| {
+        let mut tx = MockStockAdjustmentTransaction::new();
+        tx.expect_claim_idempotency_key().returning(|_, fingerprint| {
+            Ok(KeyClaim::Existing {
+                fingerprint: fingerprint.to_owned(),
+                id: AdjustmentId::new(9).unwrap(),
+            })
+        });
+        tx.expect_rollback().returning(|| Ok(()));
+        Ok(Box::new(tx) as Box<dyn StockAdjustmentTransaction>)
+    });
+    repo.expect_get_adjustment().returning(|id| {
+        Ok(Some(StockAdjustment {
+            id,
+            store_id: store(4),
+            product_id: ProductId::new(7).unwrap(),
+            delta: Delta::new(3).unwrap(),
+            reason: AdjustmentReason::Restock,
+            note: None,
+            quantity_before: 5,
+            quantity_after: 8,
+            actor: "buyer".into(),
+            created_at: created_at(),
+        }))
+    });
+    let mut cache = MockCache::new();
+    cache.expect_bump().never();
+    let mut outbox = MockOutbox::new();
+    outbox.expect_enqueue().never();
+    let ports = ports_of(&repo, &cache, &outbox);
+    let replayed = adjust_stock(ports, &catalogue_token(), &adjustment_of(3), Some("k"))
+        .await
+        .unwrap();
+    assert!(replayed.replayed);
+}
+
+#[tokio::test]
+async fn a_failed_bump_after_an_adjustment_is_handed_to_the_worker_and_the_adjustment_stands() {
+    let cache = store_four_bumped(|| Err(Error::Unavailable("redis unreachable".into())));
+    let mut outbox = MockOutbox::new();
+    outbox
+        .expect_enqueue()
+        .with(eq(Job::CacheInvalidation { store_id: store(4) }))
+        .times(1)
+        .returning(|_| Ok(true));
+    let repo = adjustments_with_stock_of_five();
+    let ports = ports_of(&repo, &cache, &outbox);
+    let adjusted = adjust_stock(ports, &catalogue_token(), &adjustment_of(3), None)
+        .await
+        .unwrap();
+    assert_eq!(adjusted.adjustment.id.get(), 9);
+}
+
+#[test]
+fn adjusting_stock_can_run_on_any_thread() {
+    fn send<T: Send>(_: T) {}
+    let repo = untouched_repo();
+    let principal = catalogue_token();
+    send(adjust_stock(
+        writer(&repo),
+        &principal,
+        &adjustment_of(1),
+        Some("k"),
+    ));
 }

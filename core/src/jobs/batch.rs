@@ -6,10 +6,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::model::{Delivery, Job, RetryPolicy};
-use super::ports::{JobQueue, Outbox, Sent};
+use super::model::{Delivery, RetryPolicy};
+use super::ports::{JobQueue, Sent};
 use super::usecases::{confirmation_of, log_sent, run_job_reporting, settle_failure, JobContext, Processed};
 use crate::orders::Order;
+use crate::outbox::{Job, Outbox};
 use crate::{Entity, Error, OrderId, Result};
 
 /// What became of a batch.

@@ -1,73 +1,8 @@
-//! Jobs, their envelopes and the retry policy.
+//! A job as the queue delivers it, and the retry policy.
 
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-
-use crate::{OrderId, StoreId};
-
-/// Work for a worker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Job {
-    /// Send the confirmation of a confirmed order (once, whatever the deliveries).
-    OrderConfirmation {
-        /// The order.
-        order_id: OrderId,
-    },
-    /// Compute every store's inventory summary of a UTC day (replacing an earlier run's).
-    InventorySummary {
-        /// The day.
-        day: NaiveDate,
-    },
-    /// Invalidate the cached reads of a store's stock (and of stock anywhere), on behalf of a
-    /// server that could not reach the cache after a confirmed order or a stock adjustment
-    /// there (see [`crate::cache::place_order_invalidating`] and
-    /// [`crate::cache::adjust_stock_invalidating`]). Bumping twice is harmless.
-    CacheInvalidation {
-        /// The store.
-        store_id: StoreId,
-    },
-    /// Invalidate every cached read of the catalogue (search, suggest, inventory pages), on
-    /// behalf of a server that could not reach the cache after a category or product write
-    /// (see [`crate::catalogue::create_product`]). Bumping twice is harmless.
-    CatalogueInvalidation,
-}
-
-impl Job {
-    /// A short name for logs.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Job::OrderConfirmation { .. } => "order_confirmation",
-            Job::InventorySummary { .. } => "inventory_summary",
-            Job::CacheInvalidation { .. } => "cache_invalidation",
-            Job::CatalogueInvalidation => "catalogue_invalidation",
-        }
-    }
-}
-
-/// Where a job came from, for the operator: carried from the outbox row through the queue to
-/// the worker, which logs the trace id and measures the time from enqueue to done. No
-/// use-case decides anything by it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct JobOrigin {
-    /// The W3C trace id of the request (or job) that enqueued it, if it ran in one.
-    pub trace_id: Option<String>,
-    /// When it was written to the outbox.
-    pub enqueued_at: Option<DateTime<Utc>>,
-}
-
-/// A job waiting in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxEntry {
-    /// The outbox row.
-    pub id: i64,
-    /// The job.
-    pub job: Job,
-    /// Where it came from.
-    pub origin: JobOrigin,
-}
+use crate::outbox::{Job, JobOrigin};
 
 /// A job handed to a worker by the queue.
 #[derive(Debug, Clone, PartialEq, Eq)]

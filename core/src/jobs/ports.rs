@@ -3,53 +3,12 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::email::EmailMessage;
-use super::model::{Delivery, Job, OutboxEntry};
-use super::summary::InventorySummary;
-use crate::{OrderId, Result, StoreId};
-
-/// Jobs waiting to be published, stored with the data that caused them.
-///
-/// Confirmations are written by the order transaction itself (see
-/// [`crate::orders::NewOrder::send_confirmation`]); [`Outbox::enqueue`] is for the rest.
-#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
-#[async_trait]
-pub trait Outbox: Send + Sync {
-    /// Adds a job unless an equal job makes it redundant, and returns whether it was added:
-    /// - a summary, unless one for that day is waiting or done (every scheduler replica
-    ///   enqueues it);
-    /// - a cache invalidation, unless one for that store is waiting to be *published*: that
-    ///   one is published, so run, only later, and its bump covers the new order too (a job
-    ///   already published may have bumped before the order committed, so it does not count);
-    /// - a catalogue invalidation, unless one is waiting to be published (for the same reason).
-    async fn enqueue(&self, job: &Job) -> Result<bool>;
-
-    /// Takes up to `limit` jobs to publish, oldest first, and marks them published now: jobs
-    /// never published, then jobs that are neither completed nor dead and were published more
-    /// than `republish_after` ago and before `queued_since` (when given: what the queue still
-    /// holds was published since then, so older rows are not in it any more — the queue or a
-    /// relay lost them). Concurrent relays never take the same rows.
-    async fn claim_for_publishing(
-        &self,
-        limit: usize,
-        republish_after: Duration,
-        queued_since: Option<DateTime<Utc>>,
-    ) -> Result<Vec<OutboxEntry>>;
-
-    /// Undoes a claim whose publishing failed, so the next relay pass takes the rows again.
-    async fn release(&self, ids: &[i64]) -> Result<()>;
-
-    /// Records that a row's job is done.
-    async fn mark_completed(&self, id: i64) -> Result<()>;
-
-    /// Records that the jobs of all these rows are done, in one statement.
-    async fn mark_all_completed(&self, ids: &[i64]) -> Result<()>;
-
-    /// Records that a row's job was given up on, and why.
-    async fn mark_dead(&self, id: i64, error: &str) -> Result<()>;
-}
+use super::model::Delivery;
+use crate::outbox::OutboxEntry;
+use crate::{OrderId, Result};
 
 /// The broker: at-least-once delivery to a group of workers.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
@@ -126,22 +85,6 @@ pub trait Mailer: Send + Sync {
             .collect();
         stream::iter(sends).buffered(concurrency.max(1)).collect().await
     }
-}
-
-/// Daily inventory summaries.
-#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
-#[async_trait]
-pub trait SummaryRepository: Send + Sync {
-    /// Computes and stores every store's summary for `day` (UTC), replacing an earlier run's,
-    /// in one transaction. Stock figures are the stock at the time of the run.
-    async fn summarize_day(&self, day: NaiveDate, low_stock_threshold: u32) -> Result<Vec<InventorySummary>>;
-
-    /// The store's summary for `day`, or its latest when `day` is `None`.
-    async fn find_summary(
-        &self,
-        store_id: StoreId,
-        day: Option<NaiveDate>,
-    ) -> Result<Option<InventorySummary>>;
 }
 
 /// What is deleted once it is no longer needed. Sent emails and inventory summaries are

@@ -1,8 +1,8 @@
 //! Daily inventory summaries.
 
+use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::ports::SummaryRepository;
 use crate::stores::{require_store, StoreRepository};
 use crate::{Entity, Error, Result, StoreId};
 
@@ -32,6 +32,22 @@ pub struct InventorySummary {
     pub orders_rejected: u64,
     /// When it was computed (stock figures are as of then).
     pub computed_at: DateTime<Utc>,
+}
+
+/// Daily inventory summaries.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait SummaryRepository: Send + Sync {
+    /// Computes and stores every store's summary for `day` (UTC), replacing an earlier run's,
+    /// in one transaction. Stock figures are the stock at the time of the run.
+    async fn summarize_day(&self, day: NaiveDate, low_stock_threshold: u32) -> Result<Vec<InventorySummary>>;
+
+    /// The store's summary for `day`, or its latest when `day` is `None`.
+    async fn find_summary(
+        &self,
+        store_id: StoreId,
+        day: Option<NaiveDate>,
+    ) -> Result<Option<InventorySummary>>;
 }
 
 /// A store's summary for `day`, or its latest. Errors: [`Error::NotFound`] for an unknown

@@ -3,11 +3,12 @@
 use std::time::Duration;
 
 use super::email::{render_order_confirmation, EmailMessage, MailSettings};
-use super::model::{Delivery, Job, RetryPolicy};
-use super::ports::{JobQueue, Mailer, Outbox, Sent, SummaryRepository};
-use crate::cache::{invalidate_store_stock, Cache};
-use crate::catalogue::invalidate_catalogue;
+use super::model::{Delivery, RetryPolicy};
+use super::ports::{JobQueue, Mailer, Sent};
+use super::summary::SummaryRepository;
+use crate::cache::{bump_deferred, Cache, Stale};
 use crate::orders::{Order, OrderRepository};
+use crate::outbox::{Job, Outbox};
 use crate::{Entity, Error, OrderId, Result};
 
 /// How much older than the queue's oldest message a publication must be before the relay
@@ -99,10 +100,10 @@ pub(super) async fn run_job_reporting(job: &Job, ctx: &JobContext<'_>) -> Result
             tracing::info!(%day, stores = summaries.len(), "inventory summaries stored");
             Ok(None)
         }
-        Job::CacheInvalidation { store_id } => {
-            invalidate_store_stock(ctx.cache, *store_id).await.map(|()| None)
-        }
-        Job::CatalogueInvalidation => invalidate_catalogue(ctx.cache).await.map(|()| None),
+        Job::CacheInvalidation { store_id } => bump_deferred(ctx.cache, Stale::Stock(*store_id))
+            .await
+            .map(|()| None),
+        Job::CatalogueInvalidation => bump_deferred(ctx.cache, Stale::Catalogue).await.map(|()| None),
     }
 }
 

@@ -63,22 +63,23 @@ impl Quantity {
     }
 }
 
-/// One line of a raw order request, as the client sent it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One line of a raw order request, as the client sent it (`None`: the field is missing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RequestedItem {
     /// Raw product id.
-    pub product_id: i64,
+    pub product_id: Option<i64>,
     /// Raw quantity.
-    pub quantity_requested: i64,
+    pub quantity_requested: Option<i64>,
 }
 
-/// A raw order request, not yet validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A raw order request, as the client sent it (`None`: the field is missing), not yet
+/// validated: [`ValidatedOrder::parse`] reports what is missing with every other rule.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PlaceOrder {
     /// Raw store id.
-    pub store_id: i64,
+    pub store_id: Option<i64>,
     /// Lines in the client's order.
-    pub items: Vec<RequestedItem>,
+    pub items: Option<Vec<RequestedItem>>,
     /// Paths of the fields the request has but does not define (each one is refused).
     pub unknown: Vec<String>,
 }
@@ -101,46 +102,69 @@ pub struct ValidatedOrder {
 }
 
 impl ValidatedOrder {
-    /// Validates a raw request, reporting every offending field at once.
+    /// Validates a raw request, reporting every offending field at once: each missing one
+    /// (`is required`) with every other rule's.
     pub fn parse(request: &PlaceOrder) -> Result<Self> {
         let mut errors = Vec::new();
-        let store_id = StoreId::new(request.store_id);
-        if store_id.is_none() {
-            errors.push(FieldError::new("store_id", "must be a positive integer"));
-        }
-        if request.items.is_empty() {
-            errors.push(FieldError::new("items", "must contain at least one item"));
-        } else if request.items.len() > MAX_ITEMS {
-            errors.push(FieldError::new(
-                "items",
-                format!("must contain at most {MAX_ITEMS} items"),
-            ));
-        }
-        let mut first_index: HashMap<i64, usize> = HashMap::new();
-        let mut lines = Vec::with_capacity(request.items.len());
-        for (i, item) in request.items.iter().enumerate() {
-            let product_id = ProductId::new(item.product_id);
-            if product_id.is_none() {
-                errors.push(FieldError::new(
-                    format!("items[{i}].product_id"),
-                    "must be a positive integer",
-                ));
-            } else if let Some(first) = first_index.insert(item.product_id, i) {
-                first_index.insert(item.product_id, first);
-                errors.push(FieldError::new(
-                    format!("items[{i}].product_id"),
-                    format!("repeats the product of items[{first}]"),
-                ));
+        let store_id = match request.store_id {
+            None => required(&mut errors, "store_id".into()),
+            Some(raw) => StoreId::new(raw).or_else(|| {
+                errors.push(FieldError::new("store_id", "must be a positive integer"));
+                None
+            }),
+        };
+        let items = match &request.items {
+            None => required(&mut errors, "items".into()).unwrap_or_default(),
+            Some(items) => {
+                if items.is_empty() {
+                    errors.push(FieldError::new("items", "must contain at least one item"));
+                } else if items.len() > MAX_ITEMS {
+                    errors.push(FieldError::new(
+                        "items",
+                        format!("must contain at most {MAX_ITEMS} items"),
+                    ));
+                }
+                items.as_slice()
             }
-            let quantity = Quantity::new(item.quantity_requested);
-            if quantity.is_none() {
-                let message = if item.quantity_requested < 1 {
-                    "must be at least 1".to_string()
-                } else {
-                    format!("must be at most {MAX_QUANTITY}")
-                };
-                errors.push(FieldError::new(format!("items[{i}].quantity_requested"), message));
-            }
+        };
+        let mut first_index: HashMap<ProductId, usize> = HashMap::new();
+        let mut lines = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let product_id = match item.product_id {
+                None => required(&mut errors, format!("items[{i}].product_id")),
+                Some(raw) => match ProductId::new(raw) {
+                    None => {
+                        errors.push(FieldError::new(
+                            format!("items[{i}].product_id"),
+                            "must be a positive integer",
+                        ));
+                        None
+                    }
+                    Some(product_id) => {
+                        if let Some(&first) = first_index.get(&product_id) {
+                            errors.push(FieldError::new(
+                                format!("items[{i}].product_id"),
+                                format!("repeats the product of items[{first}]"),
+                            ));
+                        } else {
+                            first_index.insert(product_id, i);
+                        }
+                        Some(product_id)
+                    }
+                },
+            };
+            let quantity = match item.quantity_requested {
+                None => required(&mut errors, format!("items[{i}].quantity_requested")),
+                Some(raw) => Quantity::new(raw).or_else(|| {
+                    let message = if raw < 1 {
+                        "must be at least 1".to_string()
+                    } else {
+                        format!("must be at most {MAX_QUANTITY}")
+                    };
+                    errors.push(FieldError::new(format!("items[{i}].quantity_requested"), message));
+                    None
+                }),
+            };
             if let (Some(product_id), Some(quantity)) = (product_id, quantity) {
                 lines.push(ValidatedLine { product_id, quantity });
             }
@@ -183,29 +207,10 @@ impl ValidatedOrder {
     }
 }
 
-/// A client-chosen key that makes `POST /orders/` safe to retry: 1 to 255 visible ASCII characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct IdempotencyKey(String);
-
-impl IdempotencyKey {
-    /// The field name used in validation errors.
-    pub const FIELD: &'static str = "Idempotency-Key";
-
-    /// Validates a key.
-    pub fn parse(raw: &str) -> Result<Self> {
-        if raw.is_empty() || raw.len() > 255 {
-            return Err(Error::invalid(Self::FIELD, "must be 1 to 255 characters long"));
-        }
-        if !raw.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::invalid(Self::FIELD, "must be visible ASCII characters"));
-        }
-        Ok(Self(raw.to_string()))
-    }
-
-    /// The key's text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+/// Records that a field the request must have is missing; `None` stands for its value.
+fn required<T>(errors: &mut Vec<FieldError>, field: String) -> Option<T> {
+    errors.push(FieldError::new(field, "is required"));
+    None
 }
 
 /// One line of a decided order.

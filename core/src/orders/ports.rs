@@ -4,22 +4,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::decision::StockLine;
-use super::model::{IdempotencyKey, Order, OrderLine, OrderStatus, OrderSummary};
+use super::model::{Order, OrderLine, OrderStatus, OrderSummary};
+#[cfg(any(test, feature = "mock"))]
+use crate::idempotency::KeyClaim;
+use crate::idempotency::{IdempotencyKey, KeyedTransaction};
 use crate::{OrderId, Page, PageRequest, ProductId, Result, StoreId};
-
-/// What [`OrderTransaction::claim_idempotency_key`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeyClaim {
-    /// The key was free and is now held by this transaction.
-    Claimed,
-    /// The key belongs to an order committed earlier.
-    Existing {
-        /// The fingerprint of the request that created that order.
-        fingerprint: String,
-        /// That order.
-        order_id: OrderId,
-    },
-}
 
 /// An order to store, as decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,11 +20,11 @@ pub struct NewOrder<'a> {
     /// The lines with the stock seen at decision time.
     pub lines: &'a [OrderLine],
     /// Whether to write an order-confirmation job to the outbox in the same transaction
-    /// ([`crate::jobs::Job::OrderConfirmation`] with the new order's id): true for confirmed
+    /// ([`crate::outbox::Job::OrderConfirmation`] with the new order's id): true for confirmed
     /// orders, so a crash after commit cannot lose the confirmation.
     pub send_confirmation: bool,
     /// The key this transaction claimed with
-    /// [`OrderTransaction::claim_idempotency_key`], to be recorded as naming this order.
+    /// [`KeyedTransaction::claim_idempotency_key`], to be recorded as naming this order.
     pub idempotency_key: Option<&'a IdempotencyKey>,
 }
 
@@ -68,18 +57,14 @@ pub trait OrderRepository: Send + Sync {
     async fn list_store_orders(&self, store_id: StoreId, page: PageRequest) -> Result<Page<OrderSummary>>;
 }
 
-/// One open database transaction placing one order. Nothing it writes is visible to anyone
-/// else until [`commit_order`](OrderTransaction::commit_order); dropping it without committing rolls
-/// back.
+/// One open database transaction placing one order: it claims the order's idempotency key
+/// ([`KeyedTransaction`]), locks the stock, and stores the order. Nothing it writes is visible
+/// to anyone else until [`commit_order`](OrderTransaction::commit_order); dropping it without
+/// committing rolls back.
 ///
 /// Errors: as [`OrderRepository`]. A lock wait is not an error (it just takes longer).
-#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
-pub trait OrderTransaction: Send {
-    /// Takes the idempotency key for this transaction, or reports the order that already holds it.
-    /// A concurrent transaction holding the same key makes this wait until that one ends.
-    async fn claim_idempotency_key(&mut self, key: &IdempotencyKey, fingerprint: &str) -> Result<KeyClaim>;
-
+pub trait OrderTransaction: KeyedTransaction<Id = OrderId> {
     /// Locks the store's inventory rows of these products, in the order given (ascending ids),
     /// until the transaction ends, and returns every product that exists with its stock
     /// (0 when the store has no row for it). Unknown products are simply absent.
@@ -99,7 +84,27 @@ pub trait OrderTransaction: Send {
     /// (on PostgreSQL: one statement pipelined with `COMMIT`). After an error nothing is
     /// committed, except for the ambiguity of any commit whose answer was lost.
     async fn commit_order<'a>(&mut self, order: NewOrder<'a>) -> Result<(OrderId, DateTime<Utc>)>;
+}
 
-    /// Discards everything written.
-    async fn rollback(&mut self) -> Result<()>;
+#[cfg(any(test, feature = "mock"))]
+mockall::mock! {
+    /// A mock [`OrderTransaction`].
+    pub OrderTransaction {}
+
+    #[async_trait]
+    impl KeyedTransaction for OrderTransaction {
+        type Id = OrderId;
+        async fn claim_idempotency_key(&mut self, key: &IdempotencyKey, fingerprint: &str) -> Result<KeyClaim<OrderId>>;
+        async fn rollback(&mut self) -> Result<()>;
+    }
+
+    #[async_trait]
+    impl OrderTransaction for OrderTransaction {
+        async fn lock_stock(
+            &mut self,
+            store_id: StoreId,
+            product_ids: &[ProductId],
+        ) -> Result<Option<Vec<StockLine>>>;
+        async fn commit_order<'a>(&mut self, order: NewOrder<'a>) -> Result<(OrderId, DateTime<Utc>)>;
+    }
 }

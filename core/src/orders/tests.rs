@@ -4,19 +4,42 @@ use chrono::{TimeZone, Utc};
 use mockall::predicate::eq;
 
 use super::*;
+use crate::cache::{Cache, MockCache, NoCache, Scope, WritePorts};
+use crate::idempotency::{IdempotencyKey, KeyClaim};
+use crate::outbox::{Job, MockOutbox, NoOutbox, Outbox};
 use crate::{Entity, Error, OrderId, ProductId, StoreId};
 
 fn request(store_id: i64, items: &[(i64, i64)]) -> PlaceOrder {
     PlaceOrder {
-        store_id,
-        items: items
-            .iter()
-            .map(|&(product_id, quantity_requested)| RequestedItem {
-                product_id,
-                quantity_requested,
-            })
-            .collect(),
+        store_id: Some(store_id),
+        items: Some(
+            items
+                .iter()
+                .map(|&(product_id, quantity_requested)| RequestedItem {
+                    product_id: Some(product_id),
+                    quantity_requested: Some(quantity_requested),
+                })
+                .collect(),
+        ),
         unknown: Vec::new(),
+    }
+}
+
+/// The ports of `repo` with no cache to invalidate.
+fn writer(repo: &MockOrderRepository) -> OrderWriter<'_> {
+    ports_of(repo, &NoCache, &NoOutbox)
+}
+
+/// The ports of `repo`, `cache` and `outbox`.
+fn ports_of<'a>(
+    repo: &'a MockOrderRepository,
+    cache: &'a dyn Cache,
+    outbox: &'a dyn Outbox,
+) -> OrderWriter<'a> {
+    WritePorts {
+        repository: repo,
+        cache,
+        outbox,
     }
 }
 
@@ -93,7 +116,7 @@ async fn confirms_every_line_when_all_fit() {
         .returning(|_| Ok((OrderId::new(41).unwrap(), created_at())));
     tx.expect_rollback().never();
 
-    let placed = place_order(&repo_with(tx), &request(3, &[(10, 2), (11, 1)]), None)
+    let placed = place_order(writer(&repo_with(tx)), &request(3, &[(10, 2), (11, 1)]), None)
         .await
         .unwrap();
 
@@ -112,7 +135,7 @@ async fn confirms_every_line_when_all_fit() {
 async fn rejects_when_any_line_is_short() {
     let tx = tx_deciding(vec![stock(10, 5), stock(11, 0)], OrderStatus::Rejected);
 
-    let placed = place_order(&repo_with(tx), &request(3, &[(10, 2), (11, 1)]), None)
+    let placed = place_order(writer(&repo_with(tx)), &request(3, &[(10, 2), (11, 1)]), None)
         .await
         .unwrap();
 
@@ -130,7 +153,7 @@ async fn rejects_when_any_line_is_short() {
 #[tokio::test]
 async fn exact_stock_is_enough() {
     let tx = tx_deciding(vec![stock(10, 2)], OrderStatus::Confirmed);
-    let placed = place_order(&repo_with(tx), &request(3, &[(10, 2)]), None)
+    let placed = place_order(writer(&repo_with(tx)), &request(3, &[(10, 2)]), None)
         .await
         .unwrap();
     assert_eq!(placed.order.status, OrderStatus::Confirmed);
@@ -146,9 +169,13 @@ async fn locks_stock_in_ascending_product_order() {
     tx.expect_commit_order()
         .returning(|_| Ok((OrderId::new(1).unwrap(), created_at())));
 
-    let placed = place_order(&repo_with(tx), &request(3, &[(9, 1), (2, 1), (7, 1)]), None)
-        .await
-        .unwrap();
+    let placed = place_order(
+        writer(&repo_with(tx)),
+        &request(3, &[(9, 1), (2, 1), (7, 1)]),
+        None,
+    )
+    .await
+    .unwrap();
     let order: Vec<_> = placed.order.lines.iter().map(|l| l.product_id.get()).collect();
     assert_eq!(order, [9, 2, 7], "lines keep the client's order");
 }
@@ -161,7 +188,7 @@ async fn unknown_product_is_invalid_and_stores_nothing() {
     tx.expect_commit_order().never();
     tx.expect_rollback().times(1).returning(|| Ok(()));
 
-    let error = place_order(&repo_with(tx), &request(3, &[(10, 1), (999, 1)]), None)
+    let error = place_order(writer(&repo_with(tx)), &request(3, &[(10, 1), (999, 1)]), None)
         .await
         .unwrap_err();
     assert_eq!(fields(error), ["items[1].product_id"]);
@@ -174,7 +201,7 @@ async fn unknown_store_is_not_found_and_locks_nothing() {
     tx.expect_commit_order().never();
     tx.expect_rollback().times(1).returning(|| Ok(()));
 
-    let error = place_order(&repo_with(tx), &request(3, &[(10, 1)]), None)
+    let error = place_order(writer(&repo_with(tx)), &request(3, &[(10, 1)]), None)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -205,12 +232,12 @@ async fn invalid_requests_never_open_a_transaction() {
         ),
     ];
     for (request, expected) in cases {
-        let error = place_order(&repo, &request, None).await.unwrap_err();
+        let error = place_order(writer(&repo), &request, None).await.unwrap_err();
         assert_eq!(fields(error), expected, "for {request:?}");
     }
     let bad_keys = ["", &"k".repeat(256), "has space"];
     for key in bad_keys {
-        let error = place_order(&repo, &request(3, &[(1, 1)]), Some(key))
+        let error = place_order(writer(&repo), &request(3, &[(1, 1)]), Some(key))
             .await
             .unwrap_err();
         assert_eq!(fields(error), [IdempotencyKey::FIELD]);
@@ -242,7 +269,7 @@ async fn new_idempotency_key_is_committed_with_the_order() {
         .times(1)
         .returning(|_| Ok((OrderId::new(41).unwrap(), created_at())));
 
-    let placed = place_order(&repo_with(tx), &request(3, &[(10, 2)]), Some("abc"))
+    let placed = place_order(writer(&repo_with(tx)), &request(3, &[(10, 2)]), Some("abc"))
         .await
         .unwrap();
     assert!(!placed.replayed);
@@ -254,7 +281,7 @@ async fn replay_with_the_same_body_returns_the_first_order_without_deciding_agai
     tx.expect_claim_idempotency_key().returning(|_, _| {
         Ok(KeyClaim::Existing {
             fingerprint: "store=3;items=10x2".into(),
-            order_id: OrderId::new(41).unwrap(),
+            id: OrderId::new(41).unwrap(),
         })
     });
     tx.expect_lock_stock().never();
@@ -274,7 +301,7 @@ async fn replay_with_the_same_body_returns_the_first_order_without_deciding_agai
         .times(1)
         .returning(move |_| Ok(Some(stored.clone())));
 
-    let placed = place_order(&repo, &request(3, &[(10, 2)]), Some("abc"))
+    let placed = place_order(writer(&repo), &request(3, &[(10, 2)]), Some("abc"))
         .await
         .unwrap();
     assert!(placed.replayed);
@@ -287,13 +314,13 @@ async fn same_key_with_a_different_body_is_invalid() {
     tx.expect_claim_idempotency_key().returning(|_, _| {
         Ok(KeyClaim::Existing {
             fingerprint: "store=3;items=10x1".into(),
-            order_id: OrderId::new(41).unwrap(),
+            id: OrderId::new(41).unwrap(),
         })
     });
     tx.expect_commit_order().never();
     tx.expect_rollback().times(1).returning(|| Ok(()));
 
-    let error = place_order(&repo_with(tx), &request(3, &[(10, 2)]), Some("abc"))
+    let error = place_order(writer(&repo_with(tx)), &request(3, &[(10, 2)]), Some("abc"))
         .await
         .unwrap_err();
     assert_eq!(fields(error), [IdempotencyKey::FIELD]);
@@ -309,7 +336,7 @@ async fn a_failing_write_rolls_back_and_reports_the_failure() {
         .returning(|_| Err(Error::Unavailable("connection reset".into())));
     tx.expect_rollback().times(1).returning(|| Ok(()));
 
-    let error = place_order(&repo_with(tx), &request(3, &[(10, 1)]), None)
+    let error = place_order(writer(&repo_with(tx)), &request(3, &[(10, 1)]), None)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Unavailable(_)));
@@ -344,4 +371,164 @@ async fn listing_orders_of_an_unknown_store_is_not_found() {
             id: 8
         }
     ));
+}
+
+#[tokio::test]
+async fn missing_fields_are_required_and_reported_with_every_other_rule() {
+    let mut repo = MockOrderRepository::new();
+    repo.expect_begin().never();
+    let item = |product_id, quantity_requested| RequestedItem {
+        product_id,
+        quantity_requested,
+    };
+    let cases: Vec<(PlaceOrder, Vec<(&str, &str)>)> = vec![
+        (
+            PlaceOrder::default(),
+            vec![("store_id", "is required"), ("items", "is required")],
+        ),
+        (
+            PlaceOrder {
+                store_id: None,
+                items: Some(vec![item(None, Some(1))]),
+                unknown: Vec::new(),
+            },
+            vec![
+                ("store_id", "is required"),
+                ("items[0].product_id", "is required"),
+            ],
+        ),
+        (
+            PlaceOrder {
+                store_id: Some(0),
+                items: Some(vec![item(Some(4), None), item(Some(4), Some(0))]),
+                unknown: Vec::new(),
+            },
+            vec![
+                ("store_id", "must be a positive integer"),
+                ("items[0].quantity_requested", "is required"),
+                ("items[1].product_id", "repeats the product of items[0]"),
+                ("items[1].quantity_requested", "must be at least 1"),
+            ],
+        ),
+    ];
+    for (request, expected) in cases {
+        let Err(Error::Invalid(errors)) = place_order(writer(&repo), &request, Some("")).await else {
+            panic!("expected a validation error for {request:?}");
+        };
+        let mut expected: Vec<(String, String)> = expected
+            .into_iter()
+            .map(|(f, m)| (f.to_owned(), m.to_owned()))
+            .collect();
+        expected.push((
+            IdempotencyKey::FIELD.to_owned(),
+            "must be 1 to 255 characters long".to_owned(),
+        ));
+        let got: Vec<(String, String)> = errors.into_iter().map(|e| (e.field, e.message)).collect();
+        assert_eq!(got, expected, "for {request:?}");
+    }
+}
+
+/// Orders of one line (product 7, `requested` units) at store 4 with 5 units in stock; the one
+/// transaction commits order 41.
+fn orders_with_stock_of_five() -> MockOrderRepository {
+    let mut repo = MockOrderRepository::new();
+    repo.expect_begin().returning(|| {
+        let mut tx = MockOrderTransaction::new();
+        tx.expect_lock_stock()
+            .returning(|_, _| Ok(Some(vec![stock(7, 5)])));
+        tx.expect_commit_order()
+            .returning(|_| Ok((OrderId::new(41).unwrap(), created_at())));
+        Ok(Box::new(tx) as Box<dyn OrderTransaction>)
+    });
+    repo
+}
+
+fn order_of(requested: i64) -> PlaceOrder {
+    request(4, &[(7, requested)])
+}
+
+fn store_four_bumped(times: usize, outcome: fn() -> crate::Result<()>) -> MockCache {
+    let mut cache = MockCache::new();
+    cache
+        .expect_bump()
+        .with(eq(vec![Scope::Store(StoreId::new(4).unwrap()), Scope::Stock]))
+        .times(times)
+        .returning(move |_| outcome());
+    cache
+}
+
+#[tokio::test]
+async fn only_a_new_confirmed_order_bumps_its_store_and_stock() {
+    let repo = orders_with_stock_of_five();
+    let cache = store_four_bumped(1, || Ok(()));
+    let mut outbox = MockOutbox::new();
+    outbox.expect_enqueue().never();
+    let ports = ports_of(&repo, &cache, &outbox);
+    let confirmed = place_order(ports, &order_of(2), None).await.unwrap();
+    assert_eq!(confirmed.order.status, OrderStatus::Confirmed);
+    // A rejected order (6 of 5) deducted nothing: no bump, so nothing can fail.
+    let rejected = place_order(ports, &order_of(6), None).await.unwrap();
+    assert_eq!(rejected.order.status, OrderStatus::Rejected);
+
+    // A replay changed nothing.
+    let mut tx = MockOrderTransaction::new();
+    tx.expect_claim_idempotency_key().returning(|_, fingerprint| {
+        Ok(KeyClaim::Existing {
+            fingerprint: fingerprint.to_owned(),
+            id: OrderId::new(41).unwrap(),
+        })
+    });
+    tx.expect_rollback().times(1).returning(|| Ok(()));
+    let mut repo = repo_with(tx);
+    repo.expect_get_order().returning(|id| {
+        Ok(Some(Order {
+            id,
+            store_id: StoreId::new(4).unwrap(),
+            status: OrderStatus::Confirmed,
+            created_at: created_at(),
+            lines: vec![],
+        }))
+    });
+    let mut cache = MockCache::new();
+    cache.expect_bump().never();
+    let ports = ports_of(&repo, &cache, &outbox);
+    let replayed = place_order(ports, &order_of(2), Some("k")).await.unwrap();
+    assert!(replayed.replayed);
+}
+
+#[tokio::test]
+async fn a_failed_invalidation_is_handed_to_the_worker_and_the_order_stands() {
+    let cache = store_four_bumped(2, || Err(Error::Unavailable("redis unreachable".into())));
+    let mut outbox = MockOutbox::new();
+    outbox
+        .expect_enqueue()
+        .with(eq(Job::CacheInvalidation {
+            store_id: StoreId::new(4).unwrap(),
+        }))
+        .times(1)
+        .returning(|_| Ok(true));
+    let repo = orders_with_stock_of_five();
+    let ports = ports_of(&repo, &cache, &outbox);
+    let placed = place_order(ports, &order_of(2), None).await.unwrap();
+    assert_eq!(placed.order.status, OrderStatus::Confirmed);
+
+    // Even when the outbox fails too, the committed order is what the client gets.
+    let mut outbox = MockOutbox::new();
+    outbox
+        .expect_enqueue()
+        .times(1)
+        .returning(|_| Err(Error::Unavailable("postgres unreachable".into())));
+    let ports = WritePorts {
+        outbox: &outbox,
+        ..ports
+    };
+    let placed = place_order(ports, &order_of(2), None).await.unwrap();
+    assert_eq!(placed.order.id.get(), 41);
+}
+
+#[test]
+fn placing_an_order_can_run_on_any_thread() {
+    fn send<T: Send>(_: T) {}
+    let repo = MockOrderRepository::new();
+    send(place_order(writer(&repo), &order_of(1), Some("k")));
 }

@@ -6,13 +6,13 @@ mod results;
 mod usecases;
 
 pub use model::{
-    CategoryFilter, ProductHit, ProductSearch, SearchRequest, SearchSort, SearchText, SuggestText,
-    MAX_QUERY_CHARS, MAX_SUGGESTIONS, MIN_SUGGEST_CHARS,
+    CategoryFilter, ProductSearch, SearchRequest, SearchSort, SearchText, SuggestText, MAX_QUERY_CHARS,
+    MAX_SUGGESTIONS, MIN_SUGGEST_CHARS,
 };
 pub use ports::CatalogSearch;
 #[cfg(any(test, feature = "mock"))]
 pub use ports::MockCatalogSearch;
-pub use results::{CountLimit, SearchPage, SearchResults};
+pub use results::{CountLimit, ProductHit, SearchPage, SearchResults};
 pub use usecases::{
     search_cache_key, search_products, search_products_cached, suggest_titles, suggest_titles_cached,
 };

@@ -1,10 +1,9 @@
 //! Search requests, their validation, and results.
 
-use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::results::CountLimit;
-use crate::{money, CategoryId, Error, FieldError, PageRequest, ProductId, Result, StoreId};
+use crate::{money, CategoryId, Error, FieldError, PageRequest, Result, StoreId};
 
 /// Longest accepted `q`, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -243,27 +242,6 @@ impl ProductSearch {
             count_limit,
         })
     }
-}
-
-/// One product found.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ProductHit {
-    /// The product.
-    pub id: ProductId,
-    /// Title.
-    pub title: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Price.
-    pub price: Decimal,
-    /// Category id.
-    pub category_id: CategoryId,
-    /// Category name.
-    pub category_name: String,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// Units in the searched store; `None` unless the search named a store.
-    pub quantity: Option<u32>,
 }
 
 /// The text of a suggest request: trimmed, at least [`MIN_SUGGEST_CHARS`] characters, at most

@@ -2,8 +2,31 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::model::ProductHit;
-use crate::{Page, PageRequest};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::{CategoryId, Page, PageRequest, ProductId};
+
+/// One product found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProductHit {
+    /// The product.
+    pub id: ProductId,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Price.
+    pub price: Decimal,
+    /// Category id.
+    pub category_id: CategoryId,
+    /// Category name.
+    pub category_name: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Units in the searched store; `None` unless the search named a store.
+    pub quantity: Option<u32>,
+}
 
 /// How many matches a search counts before it stops and says "at least": counting every one
 /// of 65,000 matches of a broad word is most of such a search's cost, and nobody pages that

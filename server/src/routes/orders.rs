@@ -2,9 +2,8 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use aforro_core::cache::place_order_invalidating;
+use aforro_core::cache::WritePorts;
 use aforro_core::orders::{self, Order, OrderStatus, OrderSummary, PlaceOrder, RequestedItem};
-use aforro_core::{Error, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -37,42 +36,21 @@ pub struct PlaceOrderBody {
 }
 
 impl PlaceOrderBody {
-    /// The core's request, or 422 naming every missing or unknown field.
-    fn into_request(self, unknown: Vec<String>) -> Result<PlaceOrder, Error> {
-        let mut missing = Vec::new();
-        let mut required = |field: String, value: Option<WireInt>| {
-            value.map(|v| v.0).unwrap_or_else(|| {
-                missing.push(FieldError::new(field, "is required"));
-                0
-            })
-        };
-        let store_id = required("store_id".into(), self.store_id);
-        let items = match self.items {
-            None => {
-                missing.push(FieldError::new("items", "is required"));
-                vec![]
-            }
-            Some(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, Object(item))| RequestedItem {
-                    product_id: required(format!("items[{i}].product_id"), item.product_id),
-                    quantity_requested: required(
-                        format!("items[{i}].quantity_requested"),
-                        item.quantity_requested,
-                    ),
-                })
-                .collect(),
-        };
-        if missing.is_empty() {
-            Ok(PlaceOrder {
-                store_id,
-                items,
-                unknown,
-            })
-        } else {
-            missing.extend(FieldError::unknown(&unknown));
-            Err(Error::Invalid(missing))
+    /// The core's request: the fields as sent, and the unknown ones; the core says which are
+    /// missing or wrong.
+    fn into_request(self, unknown: Vec<String>) -> PlaceOrder {
+        PlaceOrder {
+            store_id: self.store_id.map(|id| id.0),
+            items: self.items.map(|items| {
+                items
+                    .into_iter()
+                    .map(|Object(item)| RequestedItem {
+                        product_id: item.product_id.map(|id| id.0),
+                        quantity_requested: item.quantity_requested.map(|q| q.0),
+                    })
+                    .collect()
+            }),
+            unknown,
         }
     }
 }
@@ -170,17 +148,15 @@ pub async fn place_order(
     body: JsonBody<PlaceOrderBody>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req);
-    let request = body.value.into_request(body.unknown)?;
+    let request = body.value.into_request(body.unknown);
     // Invalidates before returning: once the client has its 201, nothing cached may show
     // the old stock.
-    let placed = place_order_invalidating(
-        state.orders.as_ref(),
-        state.cache.as_ref(),
-        state.outbox.as_ref(),
-        &request,
-        key.as_deref(),
-    )
-    .await?;
+    let ports = WritePorts {
+        repository: state.orders.as_ref(),
+        cache: state.cache.as_ref(),
+        outbox: state.outbox.as_ref(),
+    };
+    let placed = orders::place_order(ports, &request, key.as_deref()).await?;
     if !placed.replayed {
         let status = match placed.order.status {
             OrderStatus::Confirmed => "confirmed",

@@ -7,7 +7,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use aforro_core::auth::{Action, Principal};
-use aforro_core::cache::adjust_stock_invalidating;
+use aforro_core::cache::WritePorts;
 use aforro_core::inventory::{self, AdjustStock, AdjustmentReason, StockAdjustment, StockMovement};
 use aforro_core::{Error, StoreId};
 use serde::{Deserialize, Serialize};
@@ -233,15 +233,12 @@ pub async fn adjust_stock(
     let request = body.value.into_request(store_id, product_id, body.unknown);
     // Invalidates before returning: once the client has its 201, nothing cached may show
     // the old stock.
-    let adjusted = adjust_stock_invalidating(
-        state.adjustments.as_ref(),
-        state.cache.as_ref(),
-        state.outbox.as_ref(),
-        &staff.0,
-        &request,
-        key.as_deref(),
-    )
-    .await;
+    let ports = WritePorts {
+        repository: state.adjustments.as_ref(),
+        cache: state.cache.as_ref(),
+        outbox: state.outbox.as_ref(),
+    };
+    let adjusted = inventory::adjust_stock(ports, &staff.0, &request, key.as_deref()).await;
     // Refused: the stock would go below zero (409), or the request broke a rule the
     // repository checks (422). Other errors are failures, counted as 5xx by the middleware.
     let outcome = match &adjusted {

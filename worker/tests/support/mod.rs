@@ -8,8 +8,9 @@ use std::time::Duration;
 use aforro_adapters::postgres::test_db::TestDb;
 use aforro_adapters::postgres::{PoolSettings, Postgres, RecordingMailer};
 use aforro_adapters::redis::{Redis, RedisSettings};
+use aforro_core::cache::{NoCache, WritePorts};
 use aforro_core::jobs::{MailSettings, RetryPolicy};
-use aforro_core::orders::{place_order, OrderStatus, PlaceOrder, RequestedItem};
+use aforro_core::orders::{place_order, OrderStatus, OrderWriter, PlaceOrder, RequestedItem};
 use aforro_server::app::Application;
 use aforro_server::config::{
     CacheSettings, DatabaseSettings, ReadReplicaSettings, Settings, TrustedProxies,
@@ -129,19 +130,31 @@ impl Setup {
         url
     }
 
+    /// What placing an order needs, with no cache to invalidate (the order path is not
+    /// under test).
+    pub fn order_writer(&self) -> OrderWriter<'_> {
+        WritePorts {
+            repository: &self.postgres,
+            cache: &NoCache,
+            outbox: &self.postgres,
+        }
+    }
+
     pub async fn order(&self, store_id: i64, items: &[(i64, i64)]) -> (i64, OrderStatus) {
         let request = PlaceOrder {
-            store_id,
-            items: items
-                .iter()
-                .map(|&(product_id, quantity_requested)| RequestedItem {
-                    product_id,
-                    quantity_requested,
-                })
-                .collect(),
+            store_id: Some(store_id),
+            items: Some(
+                items
+                    .iter()
+                    .map(|&(product_id, quantity_requested)| RequestedItem {
+                        product_id: Some(product_id),
+                        quantity_requested: Some(quantity_requested),
+                    })
+                    .collect(),
+            ),
             unknown: Vec::new(),
         };
-        let placed = place_order(&self.postgres, &request, None).await.unwrap();
+        let placed = place_order(self.order_writer(), &request, None).await.unwrap();
         (placed.order.id.get(), placed.order.status)
     }
 

@@ -11,6 +11,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use aforro_core::auth::{authorize, Action, Principal};
+use aforro_core::cache::WritePorts;
 use aforro_core::catalogue::{self, CatalogueWriter};
 use serde::Serialize;
 
@@ -39,8 +40,8 @@ fn catalogue_staff(staff: &Staff) -> Result<&Principal, ApiError> {
 }
 
 fn writer(state: &AppState) -> CatalogueWriter<'_> {
-    CatalogueWriter {
-        catalogue: state.catalogue.as_ref(),
+    WritePorts {
+        repository: state.catalogue.as_ref(),
         cache: state.cache.as_ref(),
         outbox: state.outbox.as_ref(),
     }
