@@ -15,7 +15,7 @@ impl Name {
 
     /// The OpenAPI pattern of a name, title or location: exactly what [`Name::parse`] accepts
     /// (with `maxLength`): no NUL, and at least one character that is not blank
-    /// ([`is_blank`]'s set, spelled out).
+    /// (`is_blank`'s set, spelled out).
     pub const PATTERN: &'static str = concat!(
         r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a",
         r"\u2028\u2029\u202f\u205f\u3000\ufeff][^\u0000]*$"

@@ -103,7 +103,7 @@ pub struct SearchRequest {
     pub q: Option<String>,
     /// Category id or name.
     pub category: Option<String>,
-    /// Lowest price, inclusive, as sent (the money rule: [`MAX_PRICE_FILTER_DIGITS`]).
+    /// Lowest price, inclusive, as sent (the money rule, at most `MAX_PRICE_FILTER_DIGITS` digits before the point).
     pub min_price: Option<String>,
     /// Highest price, inclusive, as sent.
     pub max_price: Option<String>,
