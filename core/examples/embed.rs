@@ -17,7 +17,7 @@ use aforro_core::cache::{NoCache, WritePorts};
 use aforro_core::idempotency::{IdempotencyKey, KeyClaim, KeyedTransaction};
 use aforro_core::orders::{
     place_order, NewOrder, Order, OrderLine, OrderRepository, OrderStatus, OrderSummary, OrderTransaction,
-    OrderWriter, PlaceOrder, RequestedItem, StockLine,
+    OrderWriter, PlaceOrder, StockLine,
 };
 use aforro_core::outbox::NoOutbox;
 use aforro_core::{Error, OrderId, Page, PageRequest, ProductId, Result, StoreId};
@@ -213,19 +213,7 @@ async fn main() -> Result<()> {
             state.stock.insert((store, product), units);
         }
     }
-    let order = |items: &[(i64, i64)]| PlaceOrder {
-        store_id: Some(1),
-        items: Some(
-            items
-                .iter()
-                .map(|&(product_id, quantity_requested)| RequestedItem {
-                    product_id: Some(product_id),
-                    quantity_requested: Some(quantity_requested),
-                })
-                .collect(),
-        ),
-        unknown: Vec::new(),
-    };
+    let order = |items: &[(i64, i64)]| PlaceOrder::of(1, items);
     let kiosk_ports: OrderWriter = WritePorts {
         repository: &kiosk,
         cache: &NoCache,

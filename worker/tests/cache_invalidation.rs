@@ -10,7 +10,7 @@ use aforro_adapters::test_redis::dead_port;
 use aforro_core::auth::{Principal, TokenName, TokenScope};
 use aforro_core::cache::{Scope, WritePorts};
 use aforro_core::catalogue::{self, Field, ProductInput};
-use aforro_core::orders::{self, OrderStatus, PlaceOrder, RequestedItem};
+use aforro_core::orders::{self, OrderStatus, PlaceOrder};
 use aforro_core::StoreId;
 use support::{drain, Setup};
 
@@ -34,14 +34,7 @@ async fn counter(setup: &Setup, scope: &Scope) -> Option<i64> {
 
 /// One unit of product 1 at store 1, placed by a server whose Redis is `cut_off`.
 async fn order_while_cut_off(setup: &Setup, cut_off: &Redis) -> OrderStatus {
-    let request = PlaceOrder {
-        store_id: Some(1),
-        items: Some(vec![RequestedItem {
-            product_id: Some(1),
-            quantity_requested: Some(1),
-        }]),
-        unknown: Vec::new(),
-    };
+    let request = PlaceOrder::of(1, &[(1, 1)]);
     let ports: orders::OrderWriter = WritePorts {
         repository: &setup.postgres,
         cache: cut_off,

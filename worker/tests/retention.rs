@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aforro_core::jobs::RetentionPolicy;
-use aforro_core::orders::{place_order, PlaceOrder, RequestedItem};
+use aforro_core::orders::{place_order, PlaceOrder};
 use aforro_worker::schedule::{Scheduler, SummarySchedule};
 use support::Setup;
 use tokio_util::sync::CancellationToken;
@@ -70,14 +70,7 @@ async fn retention_deletes_only_completed_jobs_older_than_the_window() {
 #[tokio::test]
 async fn an_expired_idempotency_key_no_longer_replays() {
     let setup = Setup::new().await;
-    let request = PlaceOrder {
-        store_id: Some(1),
-        items: Some(vec![RequestedItem {
-            product_id: Some(1),
-            quantity_requested: Some(1),
-        }]),
-        unknown: Vec::new(),
-    };
+    let request = PlaceOrder::of(1, &[(1, 1)]);
     let first = place_order(setup.order_writer(), &request, Some("old-key"))
         .await
         .unwrap();

@@ -84,6 +84,27 @@ pub struct PlaceOrder {
     pub unknown: Vec<String>,
 }
 
+impl PlaceOrder {
+    /// A request for `store_id` with one line per `(product_id, quantity_requested)`, every
+    /// field present and nothing unknown: how an embedder (or a test) that builds orders in
+    /// code writes one.
+    pub fn of(store_id: i64, lines: &[(i64, i64)]) -> Self {
+        PlaceOrder {
+            store_id: Some(store_id),
+            items: Some(
+                lines
+                    .iter()
+                    .map(|&(product_id, quantity_requested)| RequestedItem {
+                        product_id: Some(product_id),
+                        quantity_requested: Some(quantity_requested),
+                    })
+                    .collect(),
+            ),
+            unknown: Vec::new(),
+        }
+    }
+}
+
 /// One validated order line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ValidatedLine {

@@ -10,19 +10,7 @@ use crate::outbox::{Job, MockOutbox, NoOutbox, Outbox};
 use crate::{Entity, Error, OrderId, ProductId, StoreId};
 
 fn request(store_id: i64, items: &[(i64, i64)]) -> PlaceOrder {
-    PlaceOrder {
-        store_id: Some(store_id),
-        items: Some(
-            items
-                .iter()
-                .map(|&(product_id, quantity_requested)| RequestedItem {
-                    product_id: Some(product_id),
-                    quantity_requested: Some(quantity_requested),
-                })
-                .collect(),
-        ),
-        unknown: Vec::new(),
-    }
+    PlaceOrder::of(store_id, items)
 }
 
 /// The ports of `repo` with no cache to invalidate.

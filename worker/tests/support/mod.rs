@@ -10,7 +10,7 @@ use aforro_adapters::postgres::{PoolSettings, Postgres, RecordingMailer};
 use aforro_adapters::redis::{Redis, RedisSettings};
 use aforro_core::cache::{NoCache, WritePorts};
 use aforro_core::jobs::{MailSettings, RetryPolicy};
-use aforro_core::orders::{place_order, OrderStatus, OrderWriter, PlaceOrder, RequestedItem};
+use aforro_core::orders::{place_order, OrderStatus, OrderWriter, PlaceOrder};
 use aforro_server::app::Application;
 use aforro_server::config::{
     CacheSettings, DatabaseSettings, ReadReplicaSettings, Settings, TrustedProxies,
@@ -141,19 +141,7 @@ impl Setup {
     }
 
     pub async fn order(&self, store_id: i64, items: &[(i64, i64)]) -> (i64, OrderStatus) {
-        let request = PlaceOrder {
-            store_id: Some(store_id),
-            items: Some(
-                items
-                    .iter()
-                    .map(|&(product_id, quantity_requested)| RequestedItem {
-                        product_id: Some(product_id),
-                        quantity_requested: Some(quantity_requested),
-                    })
-                    .collect(),
-            ),
-            unknown: Vec::new(),
-        };
+        let request = PlaceOrder::of(store_id, items);
         let placed = place_order(self.order_writer(), &request, None).await.unwrap();
         (placed.order.id.get(), placed.order.status)
     }
