@@ -1,6 +1,7 @@
 //! Embedding `aforro-core` in another Rust service: a tiny kiosk that keeps its stock in
 //! memory, implements the order ports itself, and places orders through
-//! [`aforro_core::orders::place_order`] — the same use-case the HTTP server runs on Postgres.
+//! [`aforro_core::orders::place_order`] — the same use-case the HTTP server runs on Postgres —
+//! and takes one back with [`aforro_core::orders::cancel_order`].
 //!
 //! Run it with `cargo run -p aforro-core --example embed`.
 //!
@@ -13,11 +14,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use aforro_core::auth::{Principal, TokenName, TokenScope};
 use aforro_core::cache::{NoCache, WritePorts};
 use aforro_core::idempotency::{IdempotencyKey, KeyClaim, KeyedTransaction};
 use aforro_core::orders::{
-    place_order, NewOrder, Order, OrderLine, OrderRepository, OrderStatus, OrderSummary, OrderTransaction,
-    OrderWriter, PlaceOrder, StockLine,
+    cancel_order, place_order, CancelOrder, Cancellation, CancellationTransaction, NewCancellation, NewOrder,
+    Order, OrderLine, OrderRepository, OrderStatus, OrderSummary, OrderTransaction, OrderWriter, PlaceOrder,
+    StockLine,
 };
 use aforro_core::outbox::NoOutbox;
 use aforro_core::{Error, OrderId, Page, PageRequest, ProductId, Result, StoreId};
@@ -31,7 +34,15 @@ struct State {
     titles: HashMap<ProductId, String>,
     stock: HashMap<(StoreId, ProductId), u32>,
     orders: Vec<Order>,
-    keys: HashMap<String, (String, OrderId)>,
+    /// Idempotency keys of orders and of cancellations: one key space each.
+    keys: HashMap<(KeySpace, String), (String, OrderId)>,
+}
+
+/// Which write an idempotency key names.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum KeySpace {
+    Orders,
+    Cancellations,
 }
 
 /// The kiosk's storage: one lock around the state. A transaction holds the lock, works on a
@@ -44,20 +55,36 @@ struct Kiosk {
 struct KioskTransaction {
     guard: OwnedMutexGuard<State>,
     draft: State,
+    keys: KeySpace,
     /// The fingerprint of the request whose key this transaction claimed.
     claimed_fingerprint: String,
+}
+
+impl Kiosk {
+    async fn transaction(&self, keys: KeySpace) -> KioskTransaction {
+        let guard = self.state.clone().lock_owned().await;
+        let draft = guard.clone();
+        KioskTransaction {
+            guard,
+            draft,
+            keys,
+            claimed_fingerprint: String::new(),
+        }
+    }
 }
 
 #[async_trait]
 impl OrderRepository for Kiosk {
     async fn begin(&self) -> Result<Box<dyn OrderTransaction>> {
-        let guard = self.state.clone().lock_owned().await;
-        let draft = guard.clone();
-        Ok(Box::new(KioskTransaction {
-            guard,
-            draft,
-            claimed_fingerprint: String::new(),
-        }))
+        Ok(Box::new(self.transaction(KeySpace::Orders).await))
+    }
+
+    async fn begin_cancellation(&self) -> Result<Box<dyn CancellationTransaction>> {
+        Ok(Box::new(self.transaction(KeySpace::Cancellations).await))
+    }
+
+    async fn order_store(&self, id: OrderId) -> Result<Option<StoreId>> {
+        Ok(self.get_order(id).await?.map(|o| o.store_id))
     }
 
     async fn get_order(&self, id: OrderId) -> Result<Option<Order>> {
@@ -108,7 +135,7 @@ impl KeyedTransaction for KioskTransaction {
         key: &IdempotencyKey,
         fingerprint: &str,
     ) -> Result<KeyClaim<OrderId>> {
-        Ok(match self.draft.keys.get(key.as_str()) {
+        Ok(match self.draft.keys.get(&(self.keys, key.as_str().to_owned())) {
             Some((existing, order_id)) => KeyClaim::Existing {
                 fingerprint: existing.clone(),
                 id: *order_id,
@@ -171,18 +198,70 @@ impl OrderTransaction for KioskTransaction {
             store_id: order.store_id,
             status: order.status,
             created_at,
+            cancellation: None,
             lines: order.lines.to_vec(),
         });
         if let Some(key) = order.idempotency_key {
-            self.draft
-                .keys
-                .insert(key.as_str().to_owned(), (self.claimed_fingerprint.clone(), id));
+            self.remember(key, id);
         }
         if order.send_confirmation {
             println!("(kiosk) would e-mail a confirmation of order {id}");
         }
         *self.guard = std::mem::take(&mut self.draft);
         Ok((id, created_at))
+    }
+}
+
+impl KioskTransaction {
+    fn remember(&mut self, key: &IdempotencyKey, id: OrderId) {
+        self.draft.keys.insert(
+            (self.keys, key.as_str().to_owned()),
+            (self.claimed_fingerprint.clone(), id),
+        );
+    }
+}
+
+#[async_trait]
+impl CancellationTransaction for KioskTransaction {
+    async fn lock_order(&mut self, id: OrderId) -> Result<Option<Order>> {
+        // The whole state is already locked by this transaction.
+        Ok(self.draft.orders.iter().find(|o| o.id == id).cloned())
+    }
+
+    async fn lock_stock_rows(&mut self, _: StoreId, _: &[ProductId]) -> Result<()> {
+        Ok(())
+    }
+
+    async fn commit_cancellation<'a>(&mut self, new: NewCancellation<'a>) -> Result<DateTime<Utc>> {
+        for (product_id, units) in new.lines {
+            *self.draft.stock.entry((new.store_id, *product_id)).or_default() += units;
+        }
+        let cancelled_at = Utc::now();
+        let order = self
+            .draft
+            .orders
+            .iter_mut()
+            .find(|o| o.id == new.order_id)
+            .ok_or_else(|| Error::internal("cancelling an order that was not locked"))?;
+        order.status = OrderStatus::Cancelled;
+        order.cancellation = Some(Cancellation {
+            cancelled_at,
+            cancelled_by: new.actor.to_owned(),
+            note: new.note.map(str::to_owned),
+        });
+        if let Some(key) = new.idempotency_key {
+            self.remember(key, new.order_id);
+        }
+        *self.guard = std::mem::take(&mut self.draft);
+        Ok(cancelled_at)
+    }
+
+    async fn commit_unchanged<'a>(&mut self, id: OrderId, key: Option<&'a IdempotencyKey>) -> Result<()> {
+        if let Some(key) = key {
+            self.remember(key, id);
+        }
+        *self.guard = std::mem::take(&mut self.draft);
+        Ok(())
     }
 }
 
@@ -252,6 +331,21 @@ async fn main() -> Result<()> {
         Err(Error::Invalid(fields)) => println!("refused: {}", fields[0]),
         other => println!("unexpected: {other:?}"),
     }
+    // Staff take the first order back: its units return to the stock, once.
+    let staff = Principal {
+        name: TokenName::parse("kiosk-manager")?,
+        scope: TokenScope::Catalogue,
+    };
+    let back = CancelOrder::default();
+    let cancelled = cancel_order(kiosk_ports, &staff, first.order.id, &back, None).await?;
+    let again = cancel_order(kiosk_ports, &staff, first.order.id, &back, None).await?;
+    println!(
+        "order {}: {} by {}, stock given back once: {}",
+        cancelled.order.id,
+        cancelled.order.status.as_str(),
+        staff.name,
+        cancelled.changed && !again.changed
+    );
     let left = kiosk.state.lock().await.stock.values().sum::<u32>();
     println!("units left in the kiosk: {left}");
     Ok(())

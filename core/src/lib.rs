@@ -19,6 +19,7 @@ pub mod ids;
 pub mod inventory;
 pub mod jobs;
 pub mod money;
+pub mod note;
 pub mod orders;
 pub mod outbox;
 pub mod pagination;

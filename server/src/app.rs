@@ -15,7 +15,7 @@ use crate::extract::BodyDeadline;
 use crate::observe::{metrics, observe};
 use crate::openapi::{docs_file, docs_index, openapi_json};
 use crate::problem::ApiError;
-use crate::routes::{catalogue, health, inventory, orders, search, stock};
+use crate::routes::{cancellation, catalogue, health, inventory, movements, orders, search, stock};
 use crate::state::AppState;
 
 /// Registers every route. Paths are registered without their trailing slash;
@@ -28,6 +28,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     let routes: Vec<(String, &'static str, Route)> = vec![
         ("/orders".to_owned(), "POST", web::post().to(orders::place_order)),
         get("/orders/{order_id}", read().to(orders::get_order)),
+        (
+            "/orders/{order_id}/cancel".to_owned(),
+            "POST",
+            web::post().to(cancellation::cancel_order),
+        ),
         get("/stores/{store_id}/orders", read().to(orders::list_store_orders)),
         get(
             "/stores/{store_id}/inventory",
@@ -44,7 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ),
         get(
             "/stores/{store_id}/inventory/{product_id}/movements",
-            read().to(stock::list_movements),
+            read().to(movements::list_movements),
         ),
         get("/api/search/products", read().to(search::search_products)),
         get("/api/search/suggest", read().to(search::suggest)),

@@ -9,6 +9,7 @@ mod error;
 mod inventory;
 mod mailer;
 mod migrations;
+mod order_cancellation;
 mod order_transaction;
 mod orders;
 mod outbox;

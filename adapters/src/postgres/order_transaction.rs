@@ -7,8 +7,9 @@
 //! 2. the lock: `SELECT … FOR UPDATE` of the store's inventory rows of the ordered products in
 //!    ascending product id (concurrent orders queue on the rows they share and never deadlock),
 //!    returned with each product's title and whether the store exists;
-//! 3. one statement: deduct (confirmed orders only), insert the order, its lines, its
-//!    confirmation job in the outbox, and the idempotency key's order id — failing, so that
+//! 3. one statement: deduct (confirmed orders only) and write each line's ledger entry at its
+//!    row's next position, insert the order, its lines, its confirmation job in the outbox,
+//!    and the idempotency key's order id — failing, so that
 //!    nothing of it stays, unless it deducted exactly one stock row per line;
 //! 4. `COMMIT`, pipelined behind step 3 (one round trip) once step 3 is prepared on the
 //!    connection (see [`super::transaction`]).
@@ -92,7 +93,11 @@ impl OrderTransaction for PgTransaction<OrderId> {
 }
 
 /// Step 3 as one statement. Lines keep the client's order (their ids are drawn in ORDINALITY
-/// order, and GET /orders/{id}/ sorts by line id). `aforro_check` (migration 7) fails the
+/// order, and GET /orders/{id}/ sorts by line id). Each deducted row's `version` goes up by
+/// one and the line's ledger entry takes it as its position, with the quantities before and
+/// after; the order's `created_at` is `clock_timestamp()`, taken here under the row locks, and
+/// its ledger entries share it — so the ledger lists the order where it took the locks, even
+/// when it waited for them. `aforro_check` (migration 7) fails the
 /// statement unless it deducted one stock row per line of a confirmed order and none for a
 /// rejected one — impossible while `lock_stock` holds the rows, and too late to check after a
 /// pipelined `COMMIT`.
@@ -125,7 +130,8 @@ fn store_order(order: &NewOrder<'_>) -> Prepared<'static> {
     .sql(
         "::int[]) WITH ORDINALITY AS l(product_id, requested, available, position)
          ), deducted AS (
-             UPDATE inventory AS i SET quantity = i.quantity - line.requested
+             UPDATE inventory AS i
+             SET quantity = i.quantity - line.requested, version = i.version + 1
              FROM line
              WHERE ",
     )
@@ -134,15 +140,21 @@ fn store_order(order: &NewOrder<'_>) -> Prepared<'static> {
     .bind::<BigInt, _>(order.store_id.get())
     .sql(
         " AND i.product_id = line.product_id
-             RETURNING 1
+             RETURNING i.store_id, i.product_id, i.quantity, i.version, line.requested
          ), new_order AS (
-             INSERT INTO orders (store_id, status) VALUES (",
+             INSERT INTO orders (store_id, status, created_at) VALUES (",
     )
     .bind::<BigInt, _>(order.store_id.get())
     .sql(", ")
     .bind::<Text, _>(order.status.as_str())
     .sql(
-        ") RETURNING id, created_at
+        ", clock_timestamp()) RETURNING id, created_at
+         ), ledger AS (
+             INSERT INTO stock_movements (store_id, product_id, position, kind, delta,
+                                          quantity_before, quantity_after, order_id, created_at)
+             SELECT d.store_id, d.product_id, d.version, 'order', -d.requested,
+                    d.quantity + d.requested, d.quantity, new_order.id, new_order.created_at
+             FROM deducted d, new_order
          ), new_lines AS (
              INSERT INTO order_items (order_id, product_id, quantity_requested, quantity_available)
              SELECT new_order.id, line.product_id, line.requested, line.available

@@ -2,19 +2,20 @@
 //! [`super::order_transaction`]) and reading orders back.
 
 use aforro_core::orders::{
-    Order, OrderLine, OrderRepository, OrderStatus, OrderSummary, OrderTransaction, Quantity,
+    Cancellation, CancellationTransaction, Order, OrderLine, OrderRepository, OrderStatus, OrderSummary,
+    OrderTransaction, Quantity,
 };
 use aforro_core::{Error, OrderId, Page, PageRequest, ProductId, Result, StoreId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
 use super::error::db_error;
 use super::rows::{count, id, total};
 use super::schema::orders;
-use super::transaction::ORDER_KEYS;
+use super::transaction::{CANCELLATION_KEYS, ORDER_KEYS};
 use super::Postgres;
 
 #[async_trait]
@@ -35,31 +36,31 @@ impl OrderRepository for Postgres {
             return Ok(Vec::new());
         }
         let raw: Vec<i64> = ids.iter().map(|id| id.get()).collect();
-        let rows: Vec<OrderLineRow> = diesel::sql_query(
-            "SELECT o.id, o.store_id, o.status, o.created_at,
-                    oi.product_id, p.title, oi.quantity_requested, oi.quantity_available
-             FROM orders o
-             JOIN order_items oi ON oi.order_id = o.id
-             JOIN products p ON p.id = oi.product_id
-             WHERE o.id = ANY($1)
-             ORDER BY o.id, oi.id",
-        )
+        let rows: Vec<OrderLineRow> = diesel::sql_query(format!(
+            "{ORDER_WITH_LINES} FROM orders o {ORDER_LINES} WHERE o.id = ANY($1) ORDER BY o.id, oi.id"
+        ))
         .bind::<Array<BigInt>, _>(&raw)
         .load(&mut *self.read_conn().await?.0)
         .await
         .map_err(db_error)?;
-        rows.chunk_by(|a, b| a.id == b.id)
-            .map(|lines| {
-                let first = &lines[0];
-                Ok(Order {
-                    id: id(first.id, OrderId::new)?,
-                    store_id: id(first.store_id, StoreId::new)?,
-                    status: status(&first.status)?,
-                    created_at: first.created_at,
-                    lines: lines.iter().map(OrderLineRow::line).collect::<Result<_>>()?,
-                })
-            })
-            .collect()
+        assemble(rows)
+    }
+
+    /// One query by primary key.
+    async fn order_store(&self, order_id: OrderId) -> Result<Option<StoreId>> {
+        let store: Option<i64> = orders::table
+            .find(order_id.get())
+            .select(orders::store_id)
+            .first(&mut *self.read_conn().await?.0)
+            .await
+            .optional()
+            .map_err(db_error)?;
+        store.map(|raw| id(raw, StoreId::new)).transpose()
+    }
+
+    async fn begin_cancellation(&self) -> Result<Box<dyn CancellationTransaction>> {
+        // Cancellations are rare: their COMMIT waits for their last statement's answer.
+        Ok(self.keyed_transaction(&CANCELLATION_KEYS, false).await?)
     }
 
     /// Two queries: the count, and the page with each order's totals aggregated in SQL.
@@ -110,13 +111,42 @@ impl OrderRepository for Postgres {
     }
 }
 
+/// The columns of an order with its lines, one row per line (see [`OrderLineRow`]); the query
+/// goes on with the orders as `o`, then [`ORDER_LINES`].
+pub(super) const ORDER_WITH_LINES: &str = "
+    SELECT o.id, o.store_id, o.status, o.created_at,
+           o.cancelled_at, o.cancelled_by, o.cancellation_note,
+           oi.product_id, p.title, oi.quantity_requested, oi.quantity_available";
+
+/// The joins from the orders `o` to their lines and the lines' products.
+pub(super) const ORDER_LINES: &str = "
+    JOIN order_items oi ON oi.order_id = o.id
+    JOIN products p ON p.id = oi.product_id";
+
+/// Orders from their lines' rows, sorted by order (then by line).
+pub(super) fn assemble(rows: Vec<OrderLineRow>) -> Result<Vec<Order>> {
+    rows.chunk_by(|a, b| a.id == b.id)
+        .map(|lines| {
+            let first = &lines[0];
+            Ok(Order {
+                id: id(first.id, OrderId::new)?,
+                store_id: id(first.store_id, StoreId::new)?,
+                status: status(&first.status)?,
+                created_at: first.created_at,
+                lines: lines.iter().map(OrderLineRow::line).collect::<Result<_>>()?,
+                cancellation: first.cancellation(),
+            })
+        })
+        .collect()
+}
+
 pub(super) fn status(raw: &str) -> Result<OrderStatus> {
     OrderStatus::parse(raw)
         .ok_or_else(|| Error::internal(format!("unknown order status {raw:?} in database")))
 }
 
 #[derive(QueryableByName)]
-struct OrderLineRow {
+pub(super) struct OrderLineRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = BigInt)]
@@ -125,6 +155,12 @@ struct OrderLineRow {
     status: String,
     #[diesel(sql_type = Timestamptz)]
     created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    cancelled_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    cancelled_by: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    cancellation_note: Option<String>,
     #[diesel(sql_type = BigInt)]
     product_id: i64,
     #[diesel(sql_type = Text)]
@@ -136,6 +172,15 @@ struct OrderLineRow {
 }
 
 impl OrderLineRow {
+    /// Set together with status `CANCELLED` (a CHECK of migration 18).
+    fn cancellation(&self) -> Option<Cancellation> {
+        Some(Cancellation {
+            cancelled_at: self.cancelled_at?,
+            cancelled_by: self.cancelled_by.clone()?,
+            note: self.cancellation_note.clone(),
+        })
+    }
+
     fn line(&self) -> Result<OrderLine> {
         Ok(OrderLine {
             product_id: id(self.product_id, ProductId::new)?,

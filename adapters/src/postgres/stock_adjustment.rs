@@ -13,10 +13,11 @@
 //!    insert waits for the first to end, then inserts nothing (the first committed: the second
 //!    locks the committed row, with its quantity) or its own row (the first rolled back). No
 //!    delta is lost either way, and a refused adjustment's rollback removes the row it made;
-//! 4. one statement: set the row (only if it still holds the quantity read under lock — it
-//!    does while the lock is held; `aforro_check` fails the statement otherwise), insert the
-//!    adjustment (its `created_at` is `clock_timestamp()`, taken under the lock, so a row's
-//!    adjustments are timed in the order they were applied), record the key; then `COMMIT`.
+//! 4. one statement: set the row and bump its `version` (only if it still holds the quantity
+//!    read under lock — it does while the lock is held; `aforro_check` fails the statement
+//!    otherwise), insert the adjustment (its `created_at` is `clock_timestamp()`, taken under
+//!    the lock) and its ledger entry at the row's new version (`stock_movements`, migration
+//!    18), record the key; then `COMMIT`.
 //!
 //! `quantity >= 0` is a CHECK on `inventory` and `quantity_after = quantity_before + delta` one
 //! on `stock_adjustments`, so even a bug here could not leave negative stock or a history that
@@ -133,7 +134,7 @@ impl StockAdjustmentTransaction for PgTransaction<AdjustmentId> {
         let after = quantity(new.quantity_after)?;
         let statement = Prepared::new(
             "WITH updated AS (
-                 UPDATE inventory SET quantity = ",
+                 UPDATE inventory SET version = version + 1, quantity = ",
         )
         .bind::<Integer, _>(after)
         .sql(" WHERE store_id = ")
@@ -144,7 +145,7 @@ impl StockAdjustmentTransaction for PgTransaction<AdjustmentId> {
         .bind::<Integer, _>(before)
         .sql(
             "
-                 RETURNING 1
+                 RETURNING version
              ), adjustment AS (
                  INSERT INTO stock_adjustments (store_id, product_id, delta, reason, note,
                                                 quantity_before, quantity_after, actor, created_at)
@@ -167,7 +168,14 @@ impl StockAdjustmentTransaction for PgTransaction<AdjustmentId> {
         .bind::<Text, _>(new.actor.as_str().to_owned())
         .sql(
             ", clock_timestamp())
-                 RETURNING id, created_at",
+                 RETURNING id, created_at, store_id, product_id, delta, quantity_before, quantity_after
+             ), movement AS (
+                 INSERT INTO stock_movements (store_id, product_id, position, kind, delta,
+                                              quantity_before, quantity_after, adjustment_id,
+                                              created_at)
+                 SELECT a.store_id, a.product_id, updated.version, 'adjustment', a.delta,
+                        a.quantity_before, a.quantity_after, a.id, a.created_at
+                 FROM updated, adjustment a",
         );
         let statement = ADJUSTMENT_KEYS.record(statement, new.idempotency_key).sql(
             "aforro_check((SELECT count(*) FROM updated) = 1,

@@ -81,6 +81,15 @@ macro_rules! key_table {
 pub(super) static ORDER_KEYS: KeyTable<OrderId> =
     key_table!("idempotency_keys", "order_id", "new_order", OrderId::new);
 
+/// The keys of order cancellations (`Idempotency-Key` of `POST /orders/{id}/cancel/`), apart
+/// from orders': a key names a cancellation, not the order it cancels.
+pub(super) static CANCELLATION_KEYS: KeyTable<OrderId> = key_table!(
+    "cancellation_idempotency_keys",
+    "order_id",
+    "cancelled",
+    OrderId::new
+);
+
 /// The keys of stock adjustments, apart from orders': one key may name an order and an
 /// adjustment without the two requests being the same.
 pub(super) static ADJUSTMENT_KEYS: KeyTable<AdjustmentId> = key_table!(

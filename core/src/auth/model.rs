@@ -85,6 +85,9 @@ pub enum Action {
     AdjustStock(StoreId),
     /// Read the stock movements of a store.
     ReadMovements(StoreId),
+    /// Cancel an order placed with this store (`None`: an order that does not exist, which a
+    /// store token is refused like another store's, so that it learns nothing of them).
+    CancelOrder(Option<StoreId>),
 }
 
 /// An authenticated caller: the token's name and what it may do.
@@ -107,6 +110,9 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<()> {
         (TokenScope::Stores(stores), Action::AdjustStock(store) | Action::ReadMovements(store)) => {
             stores.contains(&store)
         }
+        (TokenScope::Stores(stores), Action::CancelOrder(store)) => {
+            store.is_some_and(|store| stores.contains(&store))
+        }
     };
     if allowed {
         return Ok(());
@@ -118,6 +124,11 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<()> {
         ),
         Action::AdjustStock(store) | Action::ReadMovements(store) => format!(
             "token '{}' may not touch the stock of store {store}",
+            principal.name
+        ),
+        // The order's store is not named: a store token learns nothing of other stores' orders.
+        Action::CancelOrder(_) => format!(
+            "token '{}' may cancel the orders of its own stores only",
             principal.name
         ),
     }))

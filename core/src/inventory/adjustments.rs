@@ -12,8 +12,7 @@ use crate::{Error, FieldError, ProductId, Result, StoreId};
 
 /// Largest change one adjustment may make, either way.
 pub const MAX_DELTA: i32 = 1_000_000;
-/// Longest note, in characters.
-pub const MAX_NOTE_CHARS: usize = 500;
+pub use crate::note::MAX_NOTE_CHARS;
 
 /// Why stock was adjusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -162,17 +161,7 @@ impl ValidatedAdjustment {
                 reason
             }
         };
-        if let Some(note) = &request.note {
-            if note.chars().count() > MAX_NOTE_CHARS {
-                errors.push(FieldError::new(
-                    "note",
-                    format!("must be at most {MAX_NOTE_CHARS} characters long"),
-                ));
-            } else if note.contains('\0') {
-                // Postgres text cannot hold NUL: a 422 here, not a failure at the database.
-                errors.push(FieldError::new("note", "must not contain NUL characters"));
-            }
-        }
+        crate::note::check_note("note", request.note.as_deref(), &mut errors);
         errors.extend(FieldError::unknown(&request.unknown));
         match (delta, reason) {
             (Some(delta), Some(reason)) if errors.is_empty() => Ok(Self {
@@ -190,11 +179,7 @@ impl ValidatedAdjustment {
     /// under the same key: same stock row, delta, reason and note. The actor is not part of
     /// it: the key names the change, whoever retries it.
     pub fn fingerprint(&self) -> String {
-        let note = match &self.note {
-            None => "null".to_owned(),
-            // Quoted and escaped, so that no note can imitate the absence of one.
-            Some(note) => format!("{note:?}"),
-        };
+        let note = crate::note::fingerprint(self.note.as_deref());
         format!(
             "store={};product={};delta={};reason={};note={note}",
             self.store_id,

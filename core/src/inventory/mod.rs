@@ -15,7 +15,7 @@ pub use adjustments::{
     reason_message, validate, AdjustStock, AdjustmentReason, Delta, NewAdjustment, StockAdjustment,
     ValidatedAdjustment, MAX_DELTA, MAX_NOTE_CHARS,
 };
-pub use movements::{StockMovement, StockTargets};
+pub use movements::{MovementCause, StockMovement, StockTargets};
 pub use ports::{
     LockedStock, StockAdjustmentRepository, StockAdjustmentTransaction, StockMovementRepository,
 };

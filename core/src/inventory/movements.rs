@@ -1,50 +1,61 @@
-//! Stock movements: everything that changed one stock row, newest first.
+//! Stock movements: the ledger of one stock row, every change in the order it took the row's
+//! lock.
 
 use chrono::{DateTime, Utc};
 
-use super::adjustments::StockAdjustment;
+use super::adjustments::AdjustmentReason;
+use crate::ids::AdjustmentId;
 use crate::OrderId;
 
-/// One change of a stock row.
+/// One change of a stock row, with its place in the row's history.
 ///
-/// Movements are listed newest first: `created_at` descending, then adjustments before order
-/// lines of the same instant, then id descending — a total order, so pages are stable.
-/// An adjustment's `created_at` is taken under the row's lock, so adjustments of one row are
-/// listed exactly in the order they were applied; an order's is the start of its transaction
-/// (as `GET /orders/{id}/` shows it), so an order that waited for the row behind an adjustment
-/// may be listed a few milliseconds before it. `quantity_before`/`quantity_after` of the
-/// adjustments are the exact record.
+/// Every change of a row (an order line, an adjustment, a cancellation) takes the next
+/// `position` of that row under the row's lock, in the statement that changes the quantity, so
+/// positions run 1, 2, 3… without gaps in the order the changes were applied, whatever ran
+/// concurrently: each `quantity_before` is the previous movement's `quantity_after`, and the
+/// newest `quantity_after` is the row's quantity. `created_at` is taken under the lock too.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StockMovement {
-    /// A stock adjustment.
-    Adjustment(StockAdjustment),
+pub struct StockMovement {
+    /// Its place in the row's history, from 1.
+    pub position: u64,
+    /// The change it made (negative for an order line).
+    pub delta: i64,
+    /// Units in stock before it.
+    pub quantity_before: u32,
+    /// Units in stock after it.
+    pub quantity_after: u32,
+    /// When it took effect (under the row's lock).
+    pub created_at: DateTime<Utc>,
+    /// What made it.
+    pub cause: MovementCause,
+}
+
+/// What made a stock movement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MovementCause {
+    /// A stock adjustment by staff.
+    Adjustment {
+        /// The adjustment.
+        id: AdjustmentId,
+        /// Why.
+        reason: AdjustmentReason,
+        /// The staff's note.
+        note: Option<String>,
+        /// The name of the token that made it.
+        actor: String,
+    },
     /// A line of a confirmed order.
     Order {
         /// The order.
         order_id: OrderId,
-        /// Minus the quantity ordered.
-        delta: i64,
-        /// When the order was placed.
-        created_at: DateTime<Utc>,
     },
-}
-
-impl StockMovement {
-    /// The change it made to the stock.
-    pub fn delta(&self) -> i64 {
-        match self {
-            StockMovement::Adjustment(adjustment) => i64::from(adjustment.delta.get()),
-            StockMovement::Order { delta, .. } => *delta,
-        }
-    }
-
-    /// When it happened.
-    pub fn created_at(&self) -> DateTime<Utc> {
-        match self {
-            StockMovement::Adjustment(adjustment) => adjustment.created_at,
-            StockMovement::Order { created_at, .. } => *created_at,
-        }
-    }
+    /// A line of a cancelled order, given back.
+    Cancellation {
+        /// The order.
+        order_id: OrderId,
+        /// The name of the token that cancelled it.
+        actor: String,
+    },
 }
 
 /// Whether the two things a stock row belongs to exist.

@@ -494,10 +494,15 @@ async fn movements_are_authorised_then_checked_then_listed() {
         .times(1)
         .returning(|_, _, page| {
             Ok(crate::Page {
-                items: vec![StockMovement::Order {
-                    order_id: crate::OrderId::new(41).unwrap(),
+                items: vec![StockMovement {
+                    position: 2,
                     delta: -2,
+                    quantity_before: 5,
+                    quantity_after: 3,
                     created_at: created_at(),
+                    cause: MovementCause::Order {
+                        order_id: crate::OrderId::new(41).unwrap(),
+                    },
                 }],
                 total: 1,
                 request: page,
@@ -506,7 +511,7 @@ async fn movements_are_authorised_then_checked_then_listed() {
     let listed = list_movements(&repo, &catalogue_token(), 3, 10, page)
         .await
         .unwrap();
-    assert_eq!(listed.items[0].delta(), -2);
+    assert_eq!(listed.items[0].delta, -2);
 }
 
 /// Adjustments at store 4 of product 7, which has 5 units; the one transaction commits

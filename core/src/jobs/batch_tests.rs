@@ -22,6 +22,7 @@ fn order(id: i64) -> Order {
         store_id: StoreId::new(3).unwrap(),
         status: OrderStatus::Confirmed,
         created_at: Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap(),
+        cancellation: None,
         lines: vec![OrderLine {
             product_id: ProductId::new(10).unwrap(),
             product_title: "Green Tea".into(),

@@ -15,6 +15,7 @@ fn order(status: OrderStatus) -> Order {
         store_id: StoreId::new(3).unwrap(),
         status,
         created_at: Utc.with_ymd_and_hms(2026, 11, 24, 16, 20, 5).unwrap(),
+        cancellation: None,
         lines: vec![
             OrderLine {
                 product_id: ProductId::new(10).unwrap(),

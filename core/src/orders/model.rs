@@ -11,8 +11,9 @@ pub const MAX_ITEMS: usize = 100;
 /// Most units one line may ask for.
 pub const MAX_QUANTITY: u32 = 1_000_000;
 
-/// Where an order stands. Orders are decided at once, so the API only produces
+/// Where an order stands. Orders are decided at once, so placing one only produces
 /// `Confirmed` and `Rejected`; `Pending` exists for orders decided later (the schema allows it).
+/// Staff may cancel a confirmed order, which gives its stock back: `Cancelled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderStatus {
     /// Not yet decided.
@@ -21,6 +22,8 @@ pub enum OrderStatus {
     Confirmed,
     /// At least one line asked for more than was available; nothing was deducted.
     Rejected,
+    /// Was confirmed, then cancelled by staff: every line's units went back to the stock.
+    Cancelled,
 }
 
 impl OrderStatus {
@@ -30,6 +33,7 @@ impl OrderStatus {
             OrderStatus::Pending => "PENDING",
             OrderStatus::Confirmed => "CONFIRMED",
             OrderStatus::Rejected => "REJECTED",
+            OrderStatus::Cancelled => "CANCELLED",
         }
     }
 
@@ -39,6 +43,7 @@ impl OrderStatus {
             "PENDING" => Some(OrderStatus::Pending),
             "CONFIRMED" => Some(OrderStatus::Confirmed),
             "REJECTED" => Some(OrderStatus::Rejected),
+            "CANCELLED" => Some(OrderStatus::Cancelled),
             _ => None,
         }
     }
@@ -254,12 +259,25 @@ pub struct Order {
     pub id: OrderId,
     /// The store it was placed with.
     pub store_id: StoreId,
-    /// Confirmed or rejected.
+    /// Confirmed, rejected or cancelled.
     pub status: OrderStatus,
-    /// When it was stored.
+    /// When it was stored (taken under its stock rows' locks).
     pub created_at: DateTime<Utc>,
     /// The lines, in the client's order.
     pub lines: Vec<OrderLine>,
+    /// Who cancelled it and when: `Some` exactly when the status is `Cancelled`.
+    pub cancellation: Option<Cancellation>,
+}
+
+/// The cancellation of an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cancellation {
+    /// When its stock went back (taken under the stock rows' locks).
+    pub cancelled_at: DateTime<Utc>,
+    /// The name of the staff token that cancelled it.
+    pub cancelled_by: String,
+    /// The staff's note, if any.
+    pub note: Option<String>,
 }
 
 impl Order {

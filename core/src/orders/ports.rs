@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::cancellation::NewCancellation;
 use super::decision::StockLine;
 use super::model::{Order, OrderLine, OrderStatus, OrderSummary};
 #[cfg(any(test, feature = "mock"))]
@@ -55,6 +56,42 @@ pub trait OrderRepository: Send + Sync {
     /// A page of the store's orders, newest first (`created_at` desc, then `id` desc),
     /// in a constant number of queries.
     async fn list_store_orders(&self, store_id: StoreId, page: PageRequest) -> Result<Page<OrderSummary>>;
+
+    /// The store the order was placed with, or `None` for an unknown order (an order never
+    /// moves to another store, so any replica's answer holds).
+    async fn order_store(&self, id: OrderId) -> Result<Option<StoreId>>;
+
+    /// Starts the transaction in which one order is cancelled.
+    async fn begin_cancellation(&self) -> Result<Box<dyn CancellationTransaction>>;
+}
+
+/// One open database transaction cancelling one order: it claims the request's idempotency
+/// key ([`KeyedTransaction`]), locks the order (so that cancels of one order queue), then its
+/// stock rows in ascending product id (as an order's transaction does: never a deadlock against
+/// orders or adjustments), and gives every line's units back. Nothing it writes is visible to
+/// anyone else until it commits; dropping it without committing rolls back.
+///
+/// Errors: as [`OrderRepository`]. A lock wait is not an error.
+#[async_trait]
+pub trait CancellationTransaction: KeyedTransaction<Id = OrderId> {
+    /// Locks the order until the transaction ends (a second cancel of it waits here) and
+    /// returns it as it stands once locked, or `None` for an unknown order.
+    async fn lock_order(&mut self, id: OrderId) -> Result<Option<Order>>;
+
+    /// Locks the store's stock rows of these products, in the order given (ascending ids),
+    /// until the transaction ends.
+    async fn lock_stock_rows(&mut self, store_id: StoreId, product_ids: &[ProductId]) -> Result<()>;
+
+    /// Finishes the transaction with this cancellation, all or nothing: adds each line's units
+    /// back to its stock row locked by [`lock_stock_rows`](Self::lock_stock_rows), with a
+    /// `cancellation` movement in the row's ledger; marks the order `CANCELLED` by `actor`;
+    /// writes the cancellation email's job to the outbox; records the claimed key as naming
+    /// the order; commits. Returns the cancellation's time (taken under the locks).
+    async fn commit_cancellation<'a>(&mut self, cancellation: NewCancellation<'a>) -> Result<DateTime<Utc>>;
+
+    /// Finishes the transaction without a change (the order was already cancelled), only
+    /// recording the claimed key, if any, as naming the order.
+    async fn commit_unchanged<'a>(&mut self, id: OrderId, key: Option<&'a IdempotencyKey>) -> Result<()>;
 }
 
 /// One open database transaction placing one order: it claims the order's idempotency key
@@ -106,5 +143,26 @@ mockall::mock! {
             product_ids: &[ProductId],
         ) -> Result<Option<Vec<StockLine>>>;
         async fn commit_order<'a>(&mut self, order: NewOrder<'a>) -> Result<(OrderId, DateTime<Utc>)>;
+    }
+}
+
+#[cfg(any(test, feature = "mock"))]
+mockall::mock! {
+    /// A mock [`CancellationTransaction`].
+    pub CancellationTransaction {}
+
+    #[async_trait]
+    impl KeyedTransaction for CancellationTransaction {
+        type Id = OrderId;
+        async fn claim_idempotency_key(&mut self, key: &IdempotencyKey, fingerprint: &str) -> Result<KeyClaim<OrderId>>;
+        async fn rollback(&mut self) -> Result<()>;
+    }
+
+    #[async_trait]
+    impl CancellationTransaction for CancellationTransaction {
+        async fn lock_order(&mut self, id: OrderId) -> Result<Option<Order>>;
+        async fn lock_stock_rows(&mut self, store_id: StoreId, product_ids: &[ProductId]) -> Result<()>;
+        async fn commit_cancellation<'a>(&mut self, cancellation: NewCancellation<'a>) -> Result<DateTime<Utc>>;
+        async fn commit_unchanged<'a>(&mut self, id: OrderId, key: Option<&'a IdempotencyKey>) -> Result<()>;
     }
 }

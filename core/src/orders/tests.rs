@@ -281,6 +281,7 @@ async fn replay_with_the_same_body_returns_the_first_order_without_deciding_agai
         store_id: StoreId::new(3).unwrap(),
         status: OrderStatus::Confirmed,
         created_at: created_at(),
+        cancellation: None,
         lines: vec![],
     };
     let stored = first.clone();
@@ -474,6 +475,7 @@ async fn only_a_new_confirmed_order_bumps_its_store_and_stock() {
             store_id: StoreId::new(4).unwrap(),
             status: OrderStatus::Confirmed,
             created_at: created_at(),
+            cancellation: None,
             lines: vec![],
         }))
     });

@@ -98,6 +98,7 @@ impl KeyedWrite for Placing<'_> {
             store_id,
             status: decision.status,
             created_at,
+            cancellation: None,
             lines: decision.lines,
         })
     }

@@ -70,21 +70,8 @@ pub fn read_json<T: DeserializeOwned + 'static>(
     req: &HttpRequest,
     payload: Payload,
 ) -> impl Future<Output = Result<JsonBody<T>, ApiError>> + 'static {
-    let is_json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|mime| {
-            let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-        })
-        .unwrap_or(false);
-    let declared_len = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let is_json = is_json(req);
+    let declared_len = declared_len(req);
     let deadline = req.app_data::<BodyDeadline>().copied().unwrap_or_default().0;
     async move {
         if !is_json {
@@ -96,6 +83,55 @@ pub fn read_json<T: DeserializeOwned + 'static>(
         let body = read_bytes(payload, declared_len, deadline).await?;
         parse_body(&body)
     }
+}
+
+/// [`read_json`] for a write whose body is optional (`POST /orders/{id}/cancel/`): an empty
+/// body, with or without a content type, is `T::default()`; any other body follows every rule
+/// of [`read_json`] (a JSON content type, one object in UTF-8, known fields).
+pub fn read_optional_json<T: DeserializeOwned + Default + 'static>(
+    req: &HttpRequest,
+    payload: Payload,
+) -> impl Future<Output = Result<JsonBody<T>, ApiError>> + 'static {
+    let is_json = is_json(req);
+    let declared_len = declared_len(req);
+    let deadline = req.app_data::<BodyDeadline>().copied().unwrap_or_default().0;
+    async move {
+        if declared_len.is_some_and(|len| len > MAX_BODY_BYTES) {
+            return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+        }
+        let body = read_bytes(payload, declared_len, deadline).await?;
+        if body.is_empty() {
+            return Ok(JsonBody {
+                value: T::default(),
+                unknown: Vec::new(),
+            });
+        }
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        parse_body(&body)
+    }
+}
+
+/// Whether the request says its body is JSON (`application/json` or `application/…+json`).
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+/// The `Content-Length` the request declares, if any.
+fn declared_len(req: &HttpRequest) -> Option<usize> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
 }
 
 async fn read_bytes(

@@ -14,7 +14,7 @@ mod problems;
 mod strict;
 
 use crate::routes::catalogue::{reads as catalogue_reads, writes as catalogue_writes};
-use crate::routes::{health, inventory, orders, search, stock};
+use crate::routes::{cancellation, health, inventory, movements, orders, search, stock};
 pub use problems::ProblemResponses;
 pub use strict::StrictBodies;
 
@@ -28,11 +28,12 @@ pub use strict::StrictBodies;
     paths(
         orders::place_order,
         orders::get_order,
+        cancellation::cancel_order,
         orders::list_store_orders,
         inventory::list_store_inventory,
         inventory::store_inventory_summary,
         stock::adjust_stock,
-        stock::list_movements,
+        movements::list_movements,
         search::search_products,
         search::suggest,
         catalogue_reads::list_categories,

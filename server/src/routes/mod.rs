@@ -1,8 +1,10 @@
 //! HTTP routes: thin handlers that parse, call a use-case and map its result.
 
+pub mod cancellation;
 pub mod catalogue;
 pub mod health;
 pub mod inventory;
+pub mod movements;
 pub mod orders;
 pub mod pagination;
 pub mod search;

@@ -65,14 +65,37 @@ pub struct OrderItemDto {
     quantity_available: u32,
 }
 
+/// Where an order stands.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderStatusDto {
+    /// Reserved: orders are decided when placed.
+    Pending,
+    /// Every line was deducted from the store's stock.
+    Confirmed,
+    /// A line asked for more than the store had; nothing was deducted.
+    Rejected,
+    /// Was confirmed, then cancelled by staff; every line's units went back to the stock.
+    Cancelled,
+}
+
+impl From<OrderStatus> for OrderStatusDto {
+    fn from(status: OrderStatus) -> Self {
+        match status {
+            OrderStatus::Pending => OrderStatusDto::Pending,
+            OrderStatus::Confirmed => OrderStatusDto::Confirmed,
+            OrderStatus::Rejected => OrderStatusDto::Rejected,
+            OrderStatus::Cancelled => OrderStatusDto::Cancelled,
+        }
+    }
+}
+
 /// An order with its lines.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderDto {
     id: i64,
     store_id: i64,
-    /// `CONFIRMED` or `REJECTED` (`PENDING` is reserved).
-    #[schema(example = "CONFIRMED")]
-    status: &'static str,
+    status: OrderStatusDto,
     #[schema(example = "2026-11-24T16:20:05.123Z")]
     created_at: String,
     /// Number of lines.
@@ -80,14 +103,27 @@ pub struct OrderDto {
     /// Sum of `quantity_requested`.
     total_quantity: u64,
     items: Vec<OrderItemDto>,
+    /// When staff cancelled it (null unless `CANCELLED`).
+    #[schema(example = json!(null))]
+    cancelled_at: Option<String>,
+    /// The name of the staff token that cancelled it (null unless `CANCELLED`).
+    #[schema(example = json!(null))]
+    cancelled_by: Option<String>,
+    /// The note given with the cancellation, if any.
+    #[schema(example = json!(null))]
+    cancellation_note: Option<String>,
 }
 
 impl From<Order> for OrderDto {
     fn from(order: Order) -> Self {
+        let cancellation = order.cancellation.clone();
         OrderDto {
             id: order.id.get(),
             store_id: order.store_id.get(),
-            status: order.status.as_str(),
+            status: order.status.into(),
+            cancelled_at: cancellation.as_ref().map(|c| timestamp(c.cancelled_at)),
+            cancelled_by: cancellation.as_ref().map(|c| c.cancelled_by.clone()),
+            cancellation_note: cancellation.and_then(|c| c.note),
             created_at: timestamp(order.created_at),
             total_items: order.total_items(),
             total_quantity: order.total_quantity(),
@@ -109,8 +145,7 @@ impl From<Order> for OrderDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderSummaryDto {
     id: i64,
-    #[schema(example = "CONFIRMED")]
-    status: &'static str,
+    status: OrderStatusDto,
     #[schema(example = "2026-11-24T16:20:05.123Z")]
     created_at: String,
     total_items: u32,
@@ -121,7 +156,7 @@ impl From<OrderSummary> for OrderSummaryDto {
     fn from(o: OrderSummary) -> Self {
         OrderSummaryDto {
             id: o.id.get(),
-            status: o.status.as_str(),
+            status: o.status.into(),
             created_at: timestamp(o.created_at),
             total_items: o.total_items,
             total_quantity: o.total_quantity,
@@ -162,6 +197,7 @@ pub async fn place_order(
             OrderStatus::Confirmed => "confirmed",
             OrderStatus::Rejected => "rejected",
             OrderStatus::Pending => "pending",
+            OrderStatus::Cancelled => "cancelled",
         };
         state.metrics.orders.with_label_values(&[status]).inc();
     }

@@ -1,19 +1,18 @@
-//! `POST /stores/{store_id}/inventory/{product_id}/adjustments/` and
-//! `GET /stores/{store_id}/inventory/{product_id}/movements/`: staff only.
+//! `POST /stores/{store_id}/inventory/{product_id}/adjustments/`: staff only (the movements
+//! list is in [`super::movements`]).
 //!
-//! Both authenticate (the [`Staff`] extractor) and authorise on the path's store before they
+//! Stock routes authenticate (the [`Staff`] extractor) and authorise on the path's store before they
 //! look at anything else — the body is read only after that, so a 401 or 403 never depends on
 //! it, nor on whether the store or product exists.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use aforro_core::auth::{Action, Principal};
 use aforro_core::cache::WritePorts;
-use aforro_core::inventory::{self, AdjustStock, AdjustmentReason, StockAdjustment, StockMovement};
+use aforro_core::inventory::{self, AdjustStock, AdjustmentReason, StockAdjustment};
 use aforro_core::{Error, StoreId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::pagination::{page_request, query_pairs, PageParams, Paginated};
 use super::{timestamp, IdempotencyKeyHeader};
 use crate::auth::Staff;
 use crate::extract::{idempotency_key, path_id, read_json, WireInt};
@@ -129,74 +128,6 @@ impl From<StockAdjustment> for AdjustmentDto {
     }
 }
 
-/// `kind` of an adjustment's movement.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AdjustmentKind {
-    /// A stock adjustment.
-    Adjustment,
-}
-
-/// `kind` of an order line's movement.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderKind {
-    /// A line of a confirmed order.
-    Order,
-}
-
-/// A stock adjustment, as a movement of its stock row.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AdjustmentMovementDto {
-    kind: AdjustmentKind,
-    #[serde(flatten)]
-    adjustment: AdjustmentDto,
-}
-
-/// A line of a confirmed order, as a movement of its stock row.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrderMovementDto {
-    kind: OrderKind,
-    order_id: i64,
-    /// Minus the quantity ordered.
-    #[schema(example = -2)]
-    delta: i64,
-    #[schema(example = "2026-11-30T09:00:00.000Z")]
-    created_at: String,
-}
-
-/// One movement of a stock row: an adjustment or a confirmed order's line, told apart by
-/// `kind`. (Each variant a named schema, so client generators make a type of each.)
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum MovementDto {
-    /// A stock adjustment.
-    Adjustment(AdjustmentMovementDto),
-    /// A line of a confirmed order.
-    Order(OrderMovementDto),
-}
-
-impl From<StockMovement> for MovementDto {
-    fn from(movement: StockMovement) -> Self {
-        match movement {
-            StockMovement::Adjustment(a) => MovementDto::Adjustment(AdjustmentMovementDto {
-                kind: AdjustmentKind::Adjustment,
-                adjustment: a.into(),
-            }),
-            StockMovement::Order {
-                order_id,
-                delta,
-                created_at,
-            } => MovementDto::Order(OrderMovementDto {
-                kind: OrderKind::Order,
-                order_id: order_id.get(),
-                delta,
-                created_at: timestamp(created_at),
-            }),
-        }
-    }
-}
-
 /// Adjusts a store's stock of a product (creating the stock row when the store does not stock
 /// it yet). Takes the same row lock as orders: concurrent orders and adjustments never lose an
 /// update, and stock never goes below zero.
@@ -265,49 +196,8 @@ pub async fn adjust_stock(
     Ok(response.json(AdjustmentDto::from(adjusted.adjustment)))
 }
 
-/// A stock row's movements, newest first: `created_at` descending, then adjustments before
-/// order lines of the same instant, then id descending.
-#[utoipa::path(
-    get, path = "/stores/{store_id}/inventory/{product_id}/movements/", tag = "stock",
-    security(("bearer" = [])),
-    params(
-        ("store_id" = i64, Path, minimum = 1, description = "Store id"),
-        ("product_id" = i64, Path, minimum = 1, description = "Product id"),
-        PageParams,
-    ),
-    responses(
-        (status = 200, description = "Default page_size 50", body = Paginated<MovementDto>),
-        (status = 400),
-        (status = 403, description = "A store token for another store"),
-        (status = 404, description = "Unknown store or product"),
-        (status = 422),
-    )
-)]
-pub async fn list_movements(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    staff: Staff,
-) -> Result<HttpResponse, ApiError> {
-    let (raw_store, raw_product) = path.into_inner();
-    let store_id = authorized_store(&staff.0, &raw_store, Action::ReadMovements)?;
-    let product_id = path_id("product", &raw_product)?;
-    let pairs = query_pairs(&req)?;
-    let page = page_request(&pairs, 50)?;
-    let movements = inventory::list_movements(
-        state.movements.as_ref(),
-        &staff.0,
-        store_id.get(),
-        product_id,
-        page,
-    )
-    .await?;
-    let path = format!("/stores/{store_id}/inventory/{product_id}/movements/");
-    Ok(HttpResponse::Ok().json(Paginated::new(movements, &path, &pairs, MovementDto::from)))
-}
-
 /// The path's store, once the principal may act on it (see [`inventory::authorize_store`]).
-fn authorized_store(
+pub(super) fn authorized_store(
     principal: &Principal,
     raw: &str,
     action: fn(StoreId) -> Action,

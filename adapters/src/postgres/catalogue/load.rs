@@ -110,8 +110,9 @@ impl PgCatalogueLoad {
         // Building indexes and checking keys of big batches goes faster with more memory.
         self.exec("SET LOCAL maintenance_work_mem = '512MB'").await?;
         if reset {
-            // CASCADE also empties every table that refers to the catalogue (orders, …).
-            self.exec("TRUNCATE categories, products, stores RESTART IDENTITY CASCADE")
+            // CASCADE also empties every table that refers to the catalogue (orders, …); the
+            // ledger has no foreign keys (migration 18), so it is named.
+            self.exec("TRUNCATE categories, products, stores, stock_movements RESTART IDENTITY CASCADE")
                 .await?;
         } else {
             self.refuse_non_empty().await?;
