@@ -4,6 +4,7 @@
 
 mod bodies;
 mod cache;
+mod cancellation;
 mod catalogue;
 mod cli;
 mod cluster_failover;
@@ -12,6 +13,7 @@ mod contract;
 mod docs;
 mod faults;
 mod helpers;
+mod ledger;
 mod observability;
 mod orders;
 mod reads;

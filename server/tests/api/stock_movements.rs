@@ -1,5 +1,6 @@
-//! GET /stores/{store_id}/inventory/{product_id}/movements/: adjustments and confirmed order
-//! lines of one stock row, newest first, paginated; and both stock endpoints in OpenAPI.
+//! GET /stores/{store_id}/inventory/{product_id}/movements/: the ledger of one stock row —
+//! adjustments, confirmed order lines and cancellations by position, newest first, paginated;
+//! and both stock endpoints in OpenAPI.
 
 use serde_json::{json, Value};
 
@@ -7,7 +8,7 @@ use crate::helpers::{problem_fields, TestApp};
 use crate::stock::{adjust, get_json, movements_path, restock};
 
 #[tokio::test]
-async fn movements_interleave_adjustments_and_confirmed_order_lines_newest_first() {
+async fn movements_list_adjustments_and_confirmed_order_lines_by_position_newest_first() {
     let app = TestApp::spawn().await;
     app.seed_basic().await;
     let buyer = app.staff_token("buyer", &[]).await;
@@ -44,16 +45,27 @@ async fn movements_interleave_adjustments_and_confirmed_order_lines_newest_first
         (page["count"].as_i64(), page["page_size"].as_i64()),
         (Some(3), Some(50))
     );
-    let mut damage = damage.clone();
-    damage["kind"] = json!("adjustment");
-    let mut first = first.clone();
-    first["kind"] = json!("adjustment");
+    // An adjustment's movement is the adjustment (without its row's ids) at its position.
+    let movement = |adjustment: &Value, position: i64| {
+        let mut movement = adjustment.clone();
+        let fields = movement.as_object_mut().unwrap();
+        fields.remove("store_id");
+        fields.remove("product_id");
+        fields.insert("kind".into(), json!("adjustment"));
+        fields.insert("position".into(), json!(position));
+        movement
+    };
     let expected = json!([
-        damage,
-        {"kind": "order", "order_id": confirmed["id"], "delta": -4, "created_at": confirmed["created_at"]},
-        first,
+        movement(&damage, 3),
+        {"kind": "order", "position": 2, "order_id": confirmed["id"], "delta": -4,
+         "quantity_before": 15, "quantity_after": 11, "created_at": confirmed["created_at"]},
+        movement(&first, 1),
     ]);
     assert_eq!(page["results"], expected);
+    assert_eq!(
+        (&damage["quantity_before"], &damage["quantity_after"]),
+        (&json!(11), &json!(10))
+    );
     let total: i64 = page["results"]
         .as_array()
         .unwrap()
