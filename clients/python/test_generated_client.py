@@ -170,6 +170,25 @@ def main():
     if TOKEN_NAME:
         assert adjustment.actor == TOKEN_NAME, adjustment.actor
 
+    # The order taken back: CANCELLED, its unit returned; the ledger lists the cancellation
+    # at the newest position, ending at the row's quantity (the order, the restock, the cancel).
+    cancelled, _ = call(
+        "post", "/orders/{order_id}/cancel/", 200,
+        order_id=order.id, body={"note": "generated client"},
+    )
+    assert text(cancelled.status) == "CANCELLED" and cancelled.id == order.id, cancelled
+    assert cancelled.cancellation_note == "generated client", cancelled
+    if TOKEN_NAME:
+        assert cancelled.cancelled_by == TOKEN_NAME, cancelled.cancelled_by
+    ledger, _ = call(
+        "get", "/stores/{store_id}/inventory/{product_id}/movements/", 200,
+        store_id=store_id, product_id=product_id, page_size=3,
+    )
+    newest = ledger.results[0]
+    assert text(newest.kind) == "cancellation" and newest.order_id == order.id, newest
+    assert newest.position == ledger.count and newest.quantity_after == before + 5, newest
+    assert [text(m.kind) for m in ledger.results] == ["cancellation", "adjustment", "order"], ledger.results
+
     # Without the token: the documented 401, parsed as the error model.
     op, module = operation("post", "/stores/{store_id}/inventory/{product_id}/adjustments/")
     body = model(json_schema(op["requestBody"])).from_dict({"delta": 5, "reason": "restock"})

@@ -2,13 +2,14 @@
 //! nested in one) refuses fields it does not define — `additionalProperties: false`, as the
 //! core refuses unknown fields — and a PATCH body needs at least one field
 //! (`minProperties: 1`, as the core refuses an empty change). Applied to every operation with
-//! a body, so a new write cannot forget it.
+//! a body, so a new write cannot forget it. The few bodies the server reads with
+//! `read_optional_json` are marked not required ([`OPTIONAL_BODIES`]).
 
 use std::collections::BTreeMap;
 
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Schema};
-use utoipa::openapi::{OpenApi, RefOr};
+use utoipa::openapi::{OpenApi, RefOr, Required};
 use utoipa::Modify;
 
 use super::operations;
@@ -16,13 +17,22 @@ use super::operations;
 /// The [`Modify`] that makes request bodies strict (see the module doc).
 pub struct StrictBodies;
 
+/// `(path, method)` of the operations whose handler reads its body with `read_optional_json`:
+/// an empty body is the empty request. (utoipa marks every typed body required.)
+pub const OPTIONAL_BODIES: [(&str, &str); 1] = [("/orders/{order_id}/cancel/", "post")];
+
 impl Modify for StrictBodies {
     fn modify(&self, openapi: &mut OpenApi) {
         let mut bodies = Vec::new();
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
             for (method, operation) in operations(item) {
                 if let Some(name) = body_schema(operation) {
                     bodies.push((name, method == "patch"));
+                }
+                if OPTIONAL_BODIES.contains(&(path.as_str(), method)) {
+                    if let Some(RefOr::T(body)) = operation.request_body.as_mut() {
+                        body.required = Some(Required::False);
+                    }
                 }
             }
         }

@@ -34,7 +34,7 @@ pub struct CancelBody {
 #[utoipa::path(
     post, path = "/orders/{order_id}/cancel/", tag = "orders",
     security(("bearer" = [])),
-    request_body(content = Option<CancelBody>, description = "Optional: an empty body is no note"),
+    request_body(content = CancelBody, description = "Optional: an empty body is no note"),
     params(
         ("order_id" = i64, Path, minimum = 1, description = "Order id"),
         IdempotencyKeyHeader,
