@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 #[command(
     name = "worker",
     version,
-    about = "aforro background jobs: order confirmations and daily inventory summaries on Redis Streams"
+    about = "aforro background jobs: order emails and daily inventory summaries on Redis Streams"
 )]
 struct Cli {
     #[command(subcommand)]
