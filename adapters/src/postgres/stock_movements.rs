@@ -58,7 +58,7 @@ impl StockMovementRepository for Postgres {
         })
     }
 
-    /// One query (see [`PAGE`]).
+    /// One query (see `PAGE`).
     async fn list_movements(
         &self,
         store_id: StoreId,
