@@ -1,8 +1,9 @@
 //! [`Mailer`] over SMTP (lettre), used when `SMTP_URL` is set (compose points it at Mailpit).
 //!
-//! Exactly one message per order: the `sent_emails` row is inserted and the message sent inside
-//! one database transaction, committed only after the SMTP server accepted the message. A
-//! second run finds the row and sends nothing; a failed send rolls the row back so the retry
+//! Exactly one message per order and kind: the row of its once-only record (`sent_emails` for a
+//! confirmation, `sent_cancellation_emails` for a cancellation) is inserted and the message sent
+//! inside one database transaction, committed only after the SMTP server accepted the message.
+//! A second run finds the row and sends nothing; a failed send rolls the row back so the retry
 //! sends. The one window left is a crash after the server accepted and before the commit: the
 //! retry then sends a second copy (at-least-once, as with any SMTP client).
 
@@ -13,9 +14,9 @@ use diesel_async::{AnsiTransactionManager, TransactionManager};
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::postgres::{db_error, record_sent, Postgres};
+use crate::postgres::{db_error, record_sent, OrderEmail, Postgres};
 
-/// Sends confirmations through an SMTP server, recording them in `sent_emails`.
+/// Sends order emails through an SMTP server, recording each in its once-only record.
 #[derive(Clone)]
 pub struct SmtpMailer {
     postgres: Postgres,
@@ -66,6 +67,17 @@ fn mailbox(address: &str) -> Result<Mailbox> {
 #[async_trait]
 impl Mailer for SmtpMailer {
     async fn send_order_confirmation(&self, order_id: OrderId, message: &EmailMessage) -> Result<Sent> {
+        self.send_once(OrderEmail::Confirmation, order_id, message).await
+    }
+
+    async fn send_order_cancellation(&self, order_id: OrderId, message: &EmailMessage) -> Result<Sent> {
+        self.send_once(OrderEmail::Cancellation, order_id, message).await
+    }
+}
+
+impl SmtpMailer {
+    /// Records and sends in one transaction (see the module's documentation).
+    async fn send_once(&self, kind: OrderEmail, order_id: OrderId, message: &EmailMessage) -> Result<Sent> {
         let email = Message::builder()
             .from(mailbox(&message.from)?)
             .to(mailbox(&message.to)?)
@@ -77,7 +89,7 @@ impl Mailer for SmtpMailer {
             .await
             .map_err(db_error)?;
         let outcome = async {
-            if !record_sent(&mut conn, order_id, message, "smtp").await? {
+            if !record_sent(&mut conn, kind, order_id, message, "smtp").await? {
                 return Ok(Sent::Before);
             }
             self.transport
@@ -93,7 +105,7 @@ impl Mailer for SmtpMailer {
                     .await
                     .map_err(db_error)?;
                 if sent == Sent::Now {
-                    tracing::debug!(order_id = order_id.get(), to = %message.to, "confirmation sent by SMTP");
+                    tracing::debug!(order_id = order_id.get(), to = %message.to, "{} sent by SMTP", kind.name());
                 }
                 Ok(sent)
             }

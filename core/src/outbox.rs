@@ -21,6 +21,12 @@ pub enum Job {
         /// The order.
         order_id: OrderId,
     },
+    /// Send the cancellation of a cancelled order (once, whatever the deliveries). Written by
+    /// the cancellation's own transaction, so a crash after it commits cannot lose the email.
+    OrderCancellation {
+        /// The order.
+        order_id: OrderId,
+    },
     /// Compute every store's inventory summary of a UTC day (replacing an earlier run's).
     InventorySummary {
         /// The day.
@@ -44,6 +50,7 @@ impl Job {
     pub fn kind(&self) -> &'static str {
         match self {
             Job::OrderConfirmation { .. } => "order_confirmation",
+            Job::OrderCancellation { .. } => "order_cancellation",
             Job::InventorySummary { .. } => "inventory_summary",
             Job::CacheInvalidation { .. } => "cache_invalidation",
             Job::CatalogueInvalidation => "catalogue_invalidation",
@@ -76,7 +83,8 @@ pub struct OutboxEntry {
 /// Jobs waiting to be published, stored with the data that caused them.
 ///
 /// Confirmations are written by the order transaction itself (the orders' `NewOrder` says
-/// whether to write one); [`Outbox::enqueue`] is for the rest.
+/// whether to write one), cancellations by the cancellation transaction; [`Outbox::enqueue`]
+/// is for the rest.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait Outbox: Send + Sync {
@@ -86,7 +94,9 @@ pub trait Outbox: Send + Sync {
     /// - a cache invalidation, unless one for that store is waiting to be *published*: that
     ///   one is published, so run, only later, and its bump covers the new order too (a job
     ///   already published may have bumped before the order committed, so it does not count);
-    /// - a catalogue invalidation, unless one is waiting to be published (for the same reason).
+    /// - a catalogue invalidation, unless one is waiting to be published (for the same reason);
+    /// - an order's confirmation or cancellation, unless one for that order was ever written
+    ///   (their transactions write them; one job per order and kind).
     async fn enqueue(&self, job: &Job) -> Result<bool>;
 
     /// Takes up to `limit` jobs to publish, oldest first, and marks them published now: jobs

@@ -27,15 +27,16 @@ pub struct Connections {
 /// How jobs are run.
 #[derive(Debug, Clone, Args)]
 pub struct JobSettings {
-    /// SMTP server for confirmations: `smtp://host:port` (plain),
+    /// SMTP server for order emails: `smtp://host:port` (plain),
     /// `smtp://user:password@host?tls=required` (STARTTLS) or `smtps://user:password@host`
-    /// (TLS); unset: record them in `sent_emails` and log them instead.
+    /// (TLS); unset: record them (`sent_emails`, `sent_cancellation_emails`) and log them
+    /// instead.
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
-    /// Sender of confirmations.
+    /// Sender of order emails (confirmations and cancellations).
     #[arg(long, env = "MAIL_FROM", default_value = "aforro <orders@aforro.test>")]
     pub mail_from: String,
-    /// Recipient of confirmations (the API has no customer address yet).
+    /// Recipient of order emails (the API has no customer address yet).
     #[arg(long, env = "MAIL_TO", default_value = "customer@aforro.test")]
     pub mail_to: String,
     /// Items with fewer units than this (and at least one) count as low on stock.
@@ -57,8 +58,10 @@ pub struct JobSettings {
     /// in one query, their emails recorded in one statement, acknowledged together).
     #[arg(long, env = "JOB_BATCH", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub job_batch: u32,
-    /// Most confirmations one worker sends at once over SMTP (a slow mail server does not
-    /// make a batch wait in line). The database pool is widened to this plus 2 if smaller.
+    /// Most emails of a batch one worker sends at once: confirmations over SMTP (otherwise a
+    /// batch's are recorded in one statement) and cancellations, each sent alone, whatever the
+    /// mailer (a slow mail server does not make a batch wait in line). The database pool is
+    /// widened to this plus 2 if smaller.
     #[arg(long, env = "JOB_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub concurrency: u32,
 }

@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 #[command(
     name = "worker",
     version,
-    about = "aforro background jobs: order confirmations and daily inventory summaries on Redis Streams"
+    about = "aforro background jobs: order emails and daily inventory summaries on Redis Streams"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -144,10 +144,12 @@ async fn main() -> anyhow::Result<()> {
                 .summarize_day(day, cli.jobs.low_stock_threshold)
                 .await
                 .with_context(|| format!("summary of {day} failed"))?;
-            println!("store\tday\tproducts\tunits\tat_zero\tlow_stock\tconfirmed\trejected");
+            println!(
+                "store\tday\tproducts\tunits\tat_zero\tlow_stock\tconfirmed\trejected\tcancelled\treturned"
+            );
             for s in &summaries {
                 println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     s.store_id,
                     s.day,
                     s.product_count,
@@ -155,7 +157,9 @@ async fn main() -> anyhow::Result<()> {
                     s.items_at_zero,
                     s.items_low_stock,
                     s.orders_confirmed,
-                    s.orders_rejected
+                    s.orders_rejected,
+                    s.orders_cancelled,
+                    s.units_returned
                 );
             }
             tracing::info!(%day, stores = summaries.len(), "inventory summaries stored");

@@ -36,7 +36,7 @@ pub struct Worker {
     pub outbox: Arc<dyn Outbox>,
     /// Queue port.
     pub queue: Arc<dyn JobQueue>,
-    /// Orders, to render confirmations.
+    /// Orders, to render their emails.
     pub orders: Arc<dyn OrderRepository>,
     /// Mailer port.
     pub mailer: Arc<dyn Mailer>,
@@ -58,8 +58,9 @@ pub struct Worker {
     pub republish_after: Duration,
     /// Most jobs taken from the queue and run together (at least 1).
     pub batch: usize,
-    /// Most confirmations of a batch sent at once by a mailer that sends them one by one
-    /// (SMTP; the default mailer records a batch in one statement).
+    /// Most emails of a batch sent at once: confirmations by a mailer that sends them one by
+    /// one (SMTP; the default mailer records a batch's in one statement), and cancellations,
+    /// which are sent one by one whatever the mailer.
     pub concurrency: usize,
 }
 

@@ -2,6 +2,8 @@
 //! SIGKILL in the middle of a job whose job is then done once by another.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -56,10 +58,15 @@ async fn seeded_db() -> TestDb {
 }
 
 async fn wait_for(db: &TestDb, sql: &str, expected: i64, within: Duration) -> i64 {
+    wait_until(db, sql, |n| n == expected, within).await
+}
+
+/// `sql`'s count once `done` with it, or when `within` has passed.
+async fn wait_until(db: &TestDb, sql: &str, done: impl Fn(i64) -> bool, within: Duration) -> i64 {
     let started = Instant::now();
     loop {
         let n = db.scalar(sql).await;
-        if n == expected || started.elapsed() > within {
+        if done(n) || started.elapsed() > within {
             return n;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -69,21 +76,32 @@ async fn wait_for(db: &TestDb, sql: &str, expected: i64, within: Duration) -> i6
 /// Holds `sent_emails` locked so that a worker's INSERT blocks, catches the worker there
 /// (inside its `what`: job or batch), kills it with SIGKILL, and releases the lock.
 async fn kill_a_worker_blocked_in_its_insert(db: &TestDb, what: &str) {
+    let waiting = kill_a_worker_blocked_inserting_into(db, "sent_emails", what).await;
+    assert_eq!(waiting, 1, "confirmations are recorded one statement at a time");
+}
+
+/// Holds `table` locked so that a worker's INSERTs into it block, catches the worker once one
+/// waits (inside its `what`), kills it with SIGKILL, and releases the lock. Returns how many
+/// INSERTs were waiting.
+async fn kill_a_worker_blocked_inserting_into(db: &TestDb, table: &str, what: &str) -> i64 {
     let mut blocker = db.conn().await.unwrap();
     execute(&mut blocker, "BEGIN").await;
-    execute(&mut blocker, "LOCK TABLE sent_emails IN EXCLUSIVE MODE").await;
+    execute(&mut blocker, &format!("LOCK TABLE {table} IN EXCLUSIVE MODE")).await;
     let mut doomed = spawn_worker(db, 1);
-    let waiting = wait_for(
+    let waiting = wait_until(
         db,
-        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO sent_emails%'",
-        1,
+        &format!(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO {table} %'"
+        ),
+        |n| n >= 1,
         Duration::from_secs(20),
     )
     .await;
-    assert_eq!(waiting, 1, "the worker should be blocked inside the {what}");
+    assert!(waiting >= 1, "the worker should be blocked inside the {what}");
     doomed.kill().unwrap();
     doomed.wait().unwrap();
     execute(&mut blocker, "ROLLBACK").await;
+    waiting
 }
 
 #[tokio::test]
@@ -173,6 +191,59 @@ async fn a_worker_killed_mid_batch_leaves_it_to_another_which_sends_each_once() 
         db.scalar("SELECT count(*) AS n FROM outbox WHERE completed_at IS NOT NULL")
             .await,
         50
+    );
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_batch_of_cancellations_leaves_it_to_another_which_sends_each_once() {
+    // 30 orders placed and cancelled through the use-cases: the outbox holds each one's
+    // confirmation, then its cancellation.
+    let setup = support::Setup::new().await;
+    let mut orders = Vec::new();
+    for _ in 0..30 {
+        orders.push(setup.order(1, &[(1, 1)]).await.0);
+    }
+    for &order_id in &orders {
+        setup.cancel(order_id, None).await;
+    }
+    let db = &setup.db;
+    // The worker's batches take the 60 jobs (one batch when the relay's messages are all in the
+    // stream by the time it reads): the confirmations are recorded in one INSERT, then the
+    // cancellations, each alone, block on the locked table, up to JOB_CONCURRENCY (8 by
+    // default) at once. The worker is caught there, the batch received and not acknowledged.
+    kill_a_worker_blocked_inserting_into(db, "sent_cancellation_emails", "batch").await;
+    assert_eq!(
+        db.scalar("SELECT count(*) AS n FROM sent_cancellation_emails")
+            .await,
+        0
+    );
+
+    let mut survivor = spawn_worker(db, 1);
+    let sent = wait_for(
+        db,
+        "SELECT count(*) AS n FROM sent_cancellation_emails",
+        30,
+        Duration::from_secs(30),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let again = db
+        .scalar(
+            "SELECT (SELECT count(DISTINCT order_id) + count(*) FROM sent_cancellation_emails)
+                  + (SELECT count(DISTINCT order_id) + count(*) FROM sent_emails) AS n",
+        )
+        .await;
+    survivor.kill().unwrap();
+    survivor.wait().unwrap();
+    assert_eq!(
+        (sent, again),
+        (30, 120),
+        "each of the 30 orders' two emails exactly once"
+    );
+    assert_eq!(
+        db.scalar("SELECT count(*) AS n FROM outbox WHERE completed_at IS NOT NULL")
+            .await,
+        60
     );
 }
 

@@ -1,5 +1,6 @@
-//! The SMTP mailer against a minimal SMTP server on loopback: one message per order, and a
-//! refused message leaves no `sent_emails` row, so the job's retry sends it.
+//! The SMTP mailer against a minimal SMTP server on loopback: one message per order and kind
+//! (confirmation, cancellation), and a refused message leaves no `sent_emails` row, so the
+//! job's retry sends it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -126,4 +127,44 @@ async fn a_refused_message_is_not_recorded_so_the_retry_sends_it() {
     assert_eq!(sent, Sent::Now);
     assert_eq!(inbox.lock().unwrap().len(), 1);
     assert_eq!(setup.count(&recorded).await, 1);
+}
+
+#[tokio::test]
+async fn a_cancellation_is_sent_once_and_recorded_apart_from_the_confirmation() {
+    let setup = Setup::new().await;
+    let (order_id, _) = setup.order(1, &[(1, 2)]).await;
+    setup.cancel(order_id, None).await;
+    let (url, inbox) = fake_smtp(false).await;
+    let mailer = SmtpMailer::new(setup.postgres.clone(), &url).unwrap();
+    let id = OrderId::new(order_id).unwrap();
+    let cancellation = EmailMessage {
+        subject: format!("Order {order_id} cancelled: 2 item(s) given back"),
+        body: "2 × Green Tea".into(),
+        ..confirmation(order_id)
+    };
+
+    let confirmed = mailer
+        .send_order_confirmation(id, &confirmation(order_id))
+        .await
+        .unwrap();
+    let cancelled = mailer.send_order_cancellation(id, &cancellation).await.unwrap();
+    let again = mailer.send_order_cancellation(id, &cancellation).await.unwrap();
+
+    // The confirmation's record does not stand for the cancellation, nor the other way round.
+    assert_eq!(
+        (confirmed, cancelled, again),
+        (Sent::Now, Sent::Now, Sent::Before)
+    );
+    let received = inbox.lock().unwrap().clone();
+    assert_eq!(received.len(), 2, "{received:?}");
+    assert!(
+        received[1].contains(&format!("Subject: Order {order_id} cancelled")),
+        "{}",
+        received[1]
+    );
+    let recorded = format!(
+        "SELECT count(*) FROM sent_cancellation_emails WHERE order_id = {order_id} AND transport = 'smtp'"
+    );
+    assert_eq!(setup.count(&recorded).await, 1);
+    assert_eq!(setup.emails_for(order_id).await, 1);
 }

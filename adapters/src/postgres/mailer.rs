@@ -1,6 +1,7 @@
-//! The default [`Mailer`]: records each confirmation in `sent_emails` (one row per order, the
-//! UNIQUE order id makes a repeated job a no-op) and logs it. No message leaves the machine;
-//! `SMTP_URL` selects the SMTP mailer instead (see `crate::smtp`).
+//! The default [`Mailer`]: records each confirmation in `sent_emails` and each cancellation in
+//! `sent_cancellation_emails` (one row per order in each, the unique order id makes a repeated
+//! job a no-op) and logs it. No message leaves the machine; `SMTP_URL` selects the SMTP mailer
+//! instead (see `crate::smtp`).
 
 use std::collections::HashSet;
 
@@ -14,7 +15,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use super::error::db_error;
 use super::Postgres;
 
-/// Records confirmations in `sent_emails` and logs them.
+/// Records confirmations in `sent_emails`, cancellations in `sent_cancellation_emails`, and logs
+/// them.
 #[derive(Debug, Clone)]
 pub struct RecordingMailer {
     postgres: Postgres,
@@ -25,20 +27,62 @@ impl RecordingMailer {
     pub fn new(postgres: Postgres) -> Self {
         Self { postgres }
     }
+
+    /// Records one message in its kind's record, unless the order has one there.
+    async fn record(&self, email: OrderEmail, order_id: OrderId, message: &EmailMessage) -> Result<Sent> {
+        let mut conn = self.postgres.conn().await?;
+        if record_sent(&mut conn, email, order_id, message, "log").await? {
+            log_recorded(email, order_id, message);
+            Ok(Sent::Now)
+        } else {
+            Ok(Sent::Before)
+        }
+    }
 }
 
-/// Inserts the `sent_emails` row unless the order has one; true when inserted. Shared with the
-/// SMTP mailer, which does it in the transaction that also sends.
+/// Which order email, and so which once-only record of sent messages it goes in: each kind
+/// has its own table, so an order's confirmation and cancellation are each sent once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OrderEmail {
+    /// `sent_emails` (migration 6).
+    Confirmation,
+    /// `sent_cancellation_emails` (migration 18).
+    Cancellation,
+}
+
+impl OrderEmail {
+    /// Its once-only record: a table with a unique `order_id`.
+    fn table(self) -> &'static str {
+        match self {
+            OrderEmail::Confirmation => "sent_emails",
+            OrderEmail::Cancellation => "sent_cancellation_emails",
+        }
+    }
+
+    /// For logs.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            OrderEmail::Confirmation => "confirmation",
+            OrderEmail::Cancellation => "cancellation",
+        }
+    }
+}
+
+/// Inserts the email's row in its record unless the order has one; true when inserted. Shared
+/// with the SMTP mailer, which does it in the transaction that also sends.
 pub(crate) async fn record_sent(
     conn: &mut AsyncPgConnection,
+    email: OrderEmail,
     order_id: OrderId,
     message: &EmailMessage,
     transport: &str,
 ) -> Result<bool> {
-    let inserted = diesel::sql_query(
-        "INSERT INTO sent_emails (order_id, sender, recipient, subject, body, transport)
+    // The table is one of two constant names, never input.
+    let inserted = diesel::sql_query(format!(
+        "INSERT INTO {} (order_id, sender, recipient, subject, body, transport)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id) DO NOTHING",
-    )
+        email.table()
+    ))
     .bind::<BigInt, _>(order_id.get())
     .bind::<Text, _>(&message.from)
     .bind::<Text, _>(&message.to)
@@ -104,7 +148,7 @@ impl Mailer for RecordingMailer {
                 .iter()
                 .map(|(order_id, message)| {
                     if inserted.contains(&order_id.get()) {
-                        log_recorded(*order_id, message);
+                        log_recorded(OrderEmail::Confirmation, *order_id, message);
                         Ok(Sent::Now)
                     } else {
                         Ok(Sent::Before)
@@ -123,22 +167,22 @@ impl Mailer for RecordingMailer {
     }
 
     async fn send_order_confirmation(&self, order_id: OrderId, message: &EmailMessage) -> Result<Sent> {
-        let mut conn = self.postgres.conn().await?;
-        if record_sent(&mut conn, order_id, message, "log").await? {
-            log_recorded(order_id, message);
-            Ok(Sent::Now)
-        } else {
-            Ok(Sent::Before)
-        }
+        self.record(OrderEmail::Confirmation, order_id, message).await
+    }
+
+    async fn send_order_cancellation(&self, order_id: OrderId, message: &EmailMessage) -> Result<Sent> {
+        self.record(OrderEmail::Cancellation, order_id, message).await
     }
 }
 
-fn log_recorded(order_id: OrderId, message: &EmailMessage) {
+fn log_recorded(email: OrderEmail, order_id: OrderId, message: &EmailMessage) {
     tracing::debug!(
         order_id = order_id.get(),
         to = %message.to,
         subject = %message.subject,
         body = %message.body,
-        "confirmation email (recorded in sent_emails, not sent: SMTP_URL is not set)"
+        "{} email (recorded in {}, not sent: SMTP_URL is not set)",
+        email.name(),
+        email.table()
     );
 }

@@ -29,8 +29,8 @@ pub mod test_db;
 mod transaction;
 
 pub use error::db_error;
-pub(crate) use mailer::record_sent;
 pub use mailer::RecordingMailer;
+pub(crate) use mailer::{record_sent, OrderEmail};
 pub use migrations::run_migrations;
 pub use outbox::OutboxBacklog;
 pub use pool::{PoolSettings, PoolStats, Postgres};

@@ -39,6 +39,9 @@ impl OutboxRow {
             ("order_confirmation", Some(order_id), _, _) => Job::OrderConfirmation {
                 order_id: id(order_id, OrderId::new)?,
             },
+            ("order_cancellation", Some(order_id), _, _) => Job::OrderCancellation {
+                order_id: id(order_id, OrderId::new)?,
+            },
             ("inventory_summary", _, Some(day), _) => Job::InventorySummary { day },
             ("cache_invalidation", _, _, Some(store_id)) => Job::CacheInvalidation {
                 store_id: id(store_id, StoreId::new)?,
@@ -105,14 +108,16 @@ impl Outbox for Postgres {
         let mut conn = self.conn().await?;
         let (kind, order_id, day, store_id) = match job {
             Job::OrderConfirmation { order_id } => ("order_confirmation", Some(order_id.get()), None, None),
+            Job::OrderCancellation { order_id } => ("order_cancellation", Some(order_id.get()), None, None),
             Job::InventorySummary { day } => ("inventory_summary", None, Some(*day), None),
             Job::CacheInvalidation { store_id } => ("cache_invalidation", None, None, Some(store_id.get())),
             Job::CatalogueInvalidation => ("catalogue_invalidation", None, None, None),
         };
-        // Summaries: the unique index per day. Invalidations: not while an equal one waits to
-        // be published (see the port), looked up through the partial index of its kind
-        // (migrations 11 and 12). Two concurrent inserts may both find none and both insert:
-        // a second bump is harmless.
+        // Summaries, confirmations and cancellations: the unique index per day or per order
+        // (migrations 6 and 18). Invalidations: not while an equal one waits to be published
+        // (see the port), looked up through the partial index of its kind (migrations 11 and
+        // 12). Two concurrent inserts may both find none and both insert: a second bump is
+        // harmless.
         let not_waiting = match job {
             Job::CacheInvalidation { .. } => {
                 "NOT EXISTS (SELECT 1 FROM outbox
@@ -122,7 +127,9 @@ impl Outbox for Postgres {
                 "NOT EXISTS (SELECT 1 FROM outbox
                              WHERE kind = 'catalogue_invalidation' AND published_at IS NULL)"
             }
-            Job::OrderConfirmation { .. } | Job::InventorySummary { .. } => "true",
+            Job::OrderConfirmation { .. } | Job::OrderCancellation { .. } | Job::InventorySummary { .. } => {
+                "true"
+            }
         };
         // `not_waiting` is one of the constant texts above, never input.
         let inserted = diesel::sql_query(format!(

@@ -1,4 +1,4 @@
-//! [`SummaryRepository`] on PostgreSQL (table `inventory_summaries`, migration 6).
+//! [`SummaryRepository`] on PostgreSQL (table `inventory_summaries`, migrations 6 and 18).
 
 use aforro_core::jobs::{InventorySummary, SummaryRepository};
 use aforro_core::{Result, StoreId};
@@ -32,6 +32,10 @@ struct SummaryRow {
     orders_confirmed: i64,
     #[diesel(sql_type = BigInt)]
     orders_rejected: i64,
+    #[diesel(sql_type = BigInt)]
+    orders_cancelled: i64,
+    #[diesel(sql_type = BigInt)]
+    units_returned: i64,
     #[diesel(sql_type = Timestamptz)]
     computed_at: DateTime<Utc>,
 }
@@ -48,20 +52,29 @@ impl SummaryRow {
             low_stock_threshold: count(self.low_stock_threshold)?,
             orders_confirmed: total(self.orders_confirmed)?,
             orders_rejected: total(self.orders_rejected)?,
+            orders_cancelled: total(self.orders_cancelled)?,
+            units_returned: total(self.units_returned)?,
             computed_at: self.computed_at,
         })
     }
 }
 
 const COLUMNS: &str = "store_id, day, product_count, total_units, items_at_zero, items_low_stock,
-                       low_stock_threshold, orders_confirmed, orders_rejected, computed_at";
+                       low_stock_threshold, orders_confirmed, orders_rejected, orders_cancelled,
+                       units_returned, computed_at";
 
 #[async_trait]
 impl SummaryRepository for Postgres {
     async fn summarize_day(&self, day: NaiveDate, low_stock_threshold: u32) -> Result<Vec<InventorySummary>> {
         let mut conn = self.conn().await?;
-        // One statement: every store (those without stock too), its stock now, and its orders
-        // of the UTC day; an earlier run's rows for the day are replaced.
+        // One statement: every store (those without stock too), its stock now, its orders placed
+        // on the UTC day and its orders cancelled on it; an earlier run's rows for the day are
+        // replaced. Each order is counted on the day of the event (see `InventorySummary`): an
+        // order placed and confirmed that day counts as confirmed whether or not it was
+        // cancelled since, so a later cancellation does not rewrite the day. Both order scans
+        // are ranges of an index on their timestamp: `orders_created_at_idx` (migration 6) and
+        // the partial `orders_cancelled_at_idx` (migration 20), which holds cancelled orders
+        // only; the units come from `order_items` by order (its unique (order_id, product_id)).
         let rows: Vec<SummaryRow> = diesel::sql_query(format!(
             "WITH stock AS (
                  SELECT s.id AS store_id,
@@ -73,22 +86,35 @@ impl SummaryRepository for Postgres {
                  GROUP BY s.id
              ), day_orders AS (
                  SELECT store_id,
-                        count(*) FILTER (WHERE status = 'CONFIRMED') AS confirmed,
+                        count(*) FILTER (WHERE status IN ('CONFIRMED', 'CANCELLED')) AS confirmed,
                         count(*) FILTER (WHERE status = 'REJECTED') AS rejected
                  FROM orders
                  WHERE created_at >= $1::timestamp AT TIME ZONE 'UTC'
                    AND created_at < ($1 + 1)::timestamp AT TIME ZONE 'UTC'
                  GROUP BY store_id
+             ), day_cancellations AS (
+                 SELECT o.store_id, count(*) AS cancelled, sum(line.units)::bigint AS returned
+                 FROM orders o
+                 CROSS JOIN LATERAL (
+                     SELECT sum(quantity_requested) AS units FROM order_items WHERE order_id = o.id
+                 ) line
+                 WHERE o.cancelled_at >= $1::timestamp AT TIME ZONE 'UTC'
+                   AND o.cancelled_at < ($1 + 1)::timestamp AT TIME ZONE 'UTC'
+                 GROUP BY o.store_id
              )
              INSERT INTO inventory_summaries ({COLUMNS})
              SELECT stock.store_id, $1, product_count, total_units, items_at_zero, items_low_stock, $2,
-                    coalesce(confirmed, 0), coalesce(rejected, 0), now()
-             FROM stock LEFT JOIN day_orders USING (store_id)
+                    coalesce(confirmed, 0), coalesce(rejected, 0), coalesce(cancelled, 0),
+                    coalesce(returned, 0), now()
+             FROM stock
+             LEFT JOIN day_orders USING (store_id)
+             LEFT JOIN day_cancellations USING (store_id)
              ON CONFLICT (store_id, day) DO UPDATE SET
                  product_count = EXCLUDED.product_count, total_units = EXCLUDED.total_units,
                  items_at_zero = EXCLUDED.items_at_zero, items_low_stock = EXCLUDED.items_low_stock,
                  low_stock_threshold = EXCLUDED.low_stock_threshold,
                  orders_confirmed = EXCLUDED.orders_confirmed, orders_rejected = EXCLUDED.orders_rejected,
+                 orders_cancelled = EXCLUDED.orders_cancelled, units_returned = EXCLUDED.units_returned,
                  computed_at = EXCLUDED.computed_at
              RETURNING {COLUMNS}"
         ))

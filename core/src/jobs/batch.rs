@@ -1,14 +1,19 @@
 //! Running a batch of deliveries with a constant number of round trips: the batch's orders
 //! loaded in one query, its confirmations recorded in one statement (or sent with bounded
 //! concurrency), its outbox rows completed in one statement and its deliveries acknowledged
-//! in one round trip. A job that fails is settled alone (retried or dead-lettered); the rest
+//! in one round trip. Cancellations, which are few, run the single-job path each (with the same
+//! bounded concurrency). A job that fails is settled alone (retried or dead-lettered); the rest
 //! of its batch is done.
 
 use std::collections::{HashMap, HashSet};
 
+use futures_util::stream::{self, StreamExt};
+
 use super::model::{Delivery, RetryPolicy};
 use super::ports::{JobQueue, Sent};
-use super::usecases::{confirmation_of, log_sent, run_job_reporting, settle_failure, JobContext, Processed};
+use super::usecases::{
+    confirmation_of, log_sent, run_job_reporting, settle_failure, Email, JobContext, Processed,
+};
 use crate::orders::Order;
 use crate::outbox::{Job, Outbox};
 use crate::{Entity, Error, OrderId, Result};
@@ -22,8 +27,8 @@ pub struct BatchOutcome {
     pub retrying: usize,
     /// Failed for good; in the dead-letter list.
     pub dead: usize,
-    /// Confirmations found already sent (a job delivered twice; the exactly-once guard at
-    /// work, and work wasted).
+    /// Emails (confirmations, cancellations) found already sent (a job delivered twice; the
+    /// exactly-once guard at work, and work wasted).
     pub repeats: usize,
 }
 
@@ -82,24 +87,44 @@ pub async fn process_batch(
     }
 }
 
-/// Runs every job of the batch; one result per delivery, in order (`Some(sent)` for a
-/// confirmation that was to be sent).
+/// Runs every job of the batch; one result per delivery, in order (`Some(sent)` for an email
+/// that was to be sent).
 async fn run_batch(deliveries: &[Delivery], ctx: &JobContext<'_>) -> Vec<Result<Option<Sent>>> {
     let mut results: Vec<Option<Result<Option<Sent>>>> = deliveries.iter().map(|_| None).collect();
-    // The first delivery of each order is batched; the rest (a second delivery of the same
-    // order in one batch, other jobs) run one by one afterwards.
-    let mut seen = HashSet::new();
-    let (mut confirmations, mut others) = (Vec::new(), Vec::new());
+    // The first delivery of each order's confirmation is batched, and the first of each order's
+    // cancellation is sent alongside the other cancellations; the rest (a second delivery of the
+    // same job in one batch, other jobs) run one by one afterwards, so a repeat finds its email
+    // recorded rather than racing the first delivery to record it.
+    let (mut confirming, mut cancelling) = (HashSet::new(), HashSet::new());
+    let (mut confirmations, mut cancellations, mut others) = (Vec::new(), Vec::new(), Vec::new());
     for (i, delivery) in deliveries.iter().enumerate() {
         match delivery.job {
-            Job::OrderConfirmation { order_id } if seen.insert(order_id) => {
+            Job::OrderConfirmation { order_id } if confirming.insert(order_id) => {
                 confirmations.push((i, order_id));
             }
+            Job::OrderCancellation { order_id } if cancelling.insert(order_id) => cancellations.push(i),
             _ => others.push(i),
         }
     }
+    // Confirmations first: an order confirmed and cancelled within one batch is announced in
+    // that order.
     if !confirmations.is_empty() {
         confirm_all(&confirmations, ctx, &mut results).await;
+    }
+    // Each cancellation loads its order and sends alone: they are rare (staff cancel an order
+    // by hand), so batching their loads and records would save little for a second code path
+    // to keep right. At most `concurrency` at once, so a slow mail server does not make them
+    // wait in line.
+    let sends: Vec<_> = cancellations
+        .iter()
+        .map(|&i| run_job_reporting(&deliveries[i].job, ctx))
+        .collect();
+    let sent: Vec<_> = stream::iter(sends)
+        .buffered(ctx.concurrency.max(1))
+        .collect()
+        .await;
+    for (i, result) in cancellations.into_iter().zip(sent) {
+        results[i] = Some(result);
     }
     for i in others {
         results[i] = Some(run_job_reporting(&deliveries[i].job, ctx).await);
@@ -151,7 +176,7 @@ async fn confirm_all(
             .next()
             .unwrap_or_else(|| Err(Error::internal("the mailer answered fewer messages than sent")));
         if let Ok(sent) = result {
-            log_sent(*order_id, message, sent);
+            log_sent(Email::Confirmation, *order_id, message, sent);
         }
         results[i] = Some(result.map(Some));
     }

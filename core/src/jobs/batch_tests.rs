@@ -12,7 +12,7 @@ use crate::cache::MockCache;
 use crate::orders::{MockOrderRepository, Order, OrderLine, OrderStatus, Quantity};
 use crate::{Error, OrderId, ProductId, Result, StoreId};
 
-fn order_id(raw: i64) -> OrderId {
+pub(super) fn order_id(raw: i64) -> OrderId {
     OrderId::new(raw).unwrap()
 }
 
@@ -49,14 +49,14 @@ fn deliveries(orders: &[i64]) -> Vec<Delivery> {
         .collect()
 }
 
-fn mail() -> MailSettings {
+pub(super) fn mail() -> MailSettings {
     MailSettings {
         from: "shop@aforro.test".into(),
         to: "customer@aforro.test".into(),
     }
 }
 
-async fn run(
+pub(super) async fn run(
     batch: &[Delivery],
     orders: &MockOrderRepository,
     mailer: &dyn Mailer,
@@ -246,19 +246,30 @@ async fn when_completing_fails_nothing_is_acknowledged() {
 
 /// A mailer that sends one by one, slowly, counting how many sends run at once.
 #[derive(Default)]
-struct SlowMailer {
+pub(super) struct SlowMailer {
     running: AtomicUsize,
-    most: AtomicUsize,
+    /// The most sends that ran at once.
+    pub(super) most: AtomicUsize,
 }
 
-#[async_trait]
-impl Mailer for SlowMailer {
-    async fn send_order_confirmation(&self, _: OrderId, _: &EmailMessage) -> Result<Sent> {
+impl SlowMailer {
+    async fn send(&self) -> Result<Sent> {
         let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
         self.most.fetch_max(now, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(20)).await;
         self.running.fetch_sub(1, Ordering::SeqCst);
         Ok(Sent::Now)
+    }
+}
+
+#[async_trait]
+impl Mailer for SlowMailer {
+    async fn send_order_confirmation(&self, _: OrderId, _: &EmailMessage) -> Result<Sent> {
+        self.send().await
+    }
+
+    async fn send_order_cancellation(&self, _: OrderId, _: &EmailMessage) -> Result<Sent> {
+        self.send().await
     }
 }
 

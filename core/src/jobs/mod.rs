@@ -1,5 +1,5 @@
-//! Background jobs: order confirmations and daily inventory summaries, delivered at least once
-//! and applied exactly once.
+//! Background jobs: order confirmation and cancellation emails and daily inventory summaries,
+//! delivered at least once and applied exactly once.
 //!
 //! The path of a job: a row in the **outbox** ([`crate::outbox`], re-exported here) (written in the same transaction as what caused
 //! it, so a crash cannot lose it) → the **relay** publishes it to the **queue** → a **worker**
@@ -12,6 +12,8 @@
 mod batch;
 #[cfg(test)]
 mod batch_tests;
+#[cfg(test)]
+mod cancellation_tests;
 mod email;
 mod model;
 mod ports;
@@ -23,7 +25,7 @@ mod usecases;
 
 pub use crate::outbox::{Job, JobOrigin, Outbox, OutboxEntry};
 pub use batch::{process_batch, BatchOutcome};
-pub use email::{render_order_confirmation, EmailMessage, MailSettings};
+pub use email::{render_order_cancellation, render_order_confirmation, EmailMessage, MailSettings};
 pub use model::{Delivery, RetryPolicy};
 pub use ports::{JobQueue, Mailer, Retention, Sent};
 pub use retention::{prune_once, Pruned, RetentionPolicy};

@@ -59,12 +59,17 @@ pub enum Sent {
     Before,
 }
 
-/// Sends order confirmations, at most once per order.
+/// Sends order emails, at most one confirmation and one cancellation per order: each kind has
+/// its own record of what was sent, so an order's cancellation is not taken for its confirmation.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait Mailer: Send + Sync {
     /// Sends `message` for `order_id` unless one was sent for that order already.
     async fn send_order_confirmation(&self, order_id: OrderId, message: &EmailMessage) -> Result<Sent>;
+
+    /// Sends the cancellation `message` for `order_id` unless a cancellation was sent for that
+    /// order already.
+    async fn send_order_cancellation(&self, order_id: OrderId, message: &EmailMessage) -> Result<Sent>;
 
     /// Sends each message of `messages` (distinct orders) unless one was sent for its order
     /// already; one result per message, in order, so that one failure fails its job alone.

@@ -10,6 +10,13 @@ use crate::{Entity, Error, Result, StoreId};
 pub const DEFAULT_LOW_STOCK_THRESHOLD: u32 = 5;
 
 /// One store's summary of one UTC day.
+///
+/// Orders are counted on the day of each event, and a later event never rewrites an earlier
+/// day: an order placed and confirmed on Monday and cancelled on Tuesday counts in Monday's
+/// `orders_confirmed` (it was confirmed then, and Monday's stock was taken by it) and in
+/// Tuesday's `orders_cancelled` (the day its units came back). So re-running Monday after the
+/// cancellation gives Monday's figures unchanged; one day's `orders_cancelled` are mostly not
+/// among its `orders_confirmed`, so the two are not to be subtracted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InventorySummary {
     /// The store.
@@ -26,10 +33,16 @@ pub struct InventorySummary {
     pub items_low_stock: u64,
     /// The threshold used.
     pub low_stock_threshold: u32,
-    /// Orders confirmed in the store that day.
+    /// Orders placed in the store that day and confirmed, including those cancelled since
+    /// (status `CONFIRMED` or `CANCELLED`).
     pub orders_confirmed: u64,
-    /// Orders rejected in the store that day.
+    /// Orders placed in the store that day and rejected.
     pub orders_rejected: u64,
+    /// Orders of the store cancelled that day, whenever they were placed.
+    pub orders_cancelled: u64,
+    /// Units the day's cancelled orders gave back to the store's stock: the sum of their lines'
+    /// requested quantities.
+    pub units_returned: u64,
     /// When it was computed (stock figures are as of then).
     pub computed_at: DateTime<Utc>,
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::email::{render_order_confirmation, EmailMessage, MailSettings};
+use super::email::{render_order_cancellation, render_order_confirmation, EmailMessage, MailSettings};
 use super::model::{Delivery, RetryPolicy};
 use super::ports::{JobQueue, Mailer, Sent};
 use super::summary::SummaryRepository;
@@ -55,44 +55,51 @@ pub async fn relay_outbox(
 
 /// What a job needs.
 pub struct JobContext<'a> {
-    /// To read the order to confirm.
+    /// To read the order to confirm or whose cancellation to announce.
     pub orders: &'a dyn OrderRepository,
-    /// To send confirmations.
+    /// To send confirmations and cancellations.
     pub mailer: &'a dyn Mailer,
     /// To compute summaries.
     pub summaries: &'a dyn SummaryRepository,
     /// To invalidate for servers that could not reach the cache after an order or a
     /// catalogue write.
     pub cache: &'a dyn Cache,
-    /// Sender and recipient of confirmations.
+    /// Sender and recipient of order emails.
     pub mail: &'a MailSettings,
     /// Low-stock threshold of the summaries.
     pub low_stock_threshold: u32,
-    /// Most confirmations of a batch sent at once by a mailer that sends them one by one
-    /// (SMTP); at least 1.
+    /// Most emails of a batch sent at once: confirmations by a mailer that sends them one by
+    /// one (SMTP), and cancellations whatever the mailer; at least 1.
     pub concurrency: usize,
 }
 
 /// Runs one job. Idempotent: running it twice has the effect of running it once (one
-/// confirmation per order; a summary day is replaced, not added; a second version bump only
-/// orphans entries stored since the first, a cold read for the next client, never a stale one).
+/// confirmation and one cancellation per order; a summary day is replaced, not added; a second
+/// version bump only orphans entries stored since the first, a cold read for the next client,
+/// never a stale one).
 pub async fn run_job(job: &Job, ctx: &JobContext<'_>) -> Result<()> {
     run_job_reporting(job, ctx).await.map(|_| ())
 }
 
-/// [`run_job`], saying whether a confirmation was sent now or had been sent before.
+/// [`run_job`], saying whether an email was sent now or had been sent before.
 pub(super) async fn run_job_reporting(job: &Job, ctx: &JobContext<'_>) -> Result<Option<Sent>> {
     match job {
         Job::OrderConfirmation { order_id } => {
-            let order = ctx.orders.get_order(*order_id).await?.ok_or(Error::NotFound {
-                entity: Entity::Order,
-                id: order_id.get(),
-            })?;
+            let order = load_order(*order_id, ctx).await?;
             let Some(message) = confirmation_of(&order, ctx.mail) else {
                 return Ok(None);
             };
             let sent = ctx.mailer.send_order_confirmation(order.id, &message).await?;
-            log_sent(order.id, &message, sent);
+            log_sent(Email::Confirmation, order.id, &message, sent);
+            Ok(Some(sent))
+        }
+        Job::OrderCancellation { order_id } => {
+            let order = load_order(*order_id, ctx).await?;
+            let Some(message) = cancellation_of(&order, ctx.mail) else {
+                return Ok(None);
+            };
+            let sent = ctx.mailer.send_order_cancellation(order.id, &message).await?;
+            log_sent(Email::Cancellation, order.id, &message, sent);
             Ok(Some(sent))
         }
         Job::InventorySummary { day } => {
@@ -107,7 +114,15 @@ pub(super) async fn run_job_reporting(job: &Job, ctx: &JobContext<'_>) -> Result
     }
 }
 
-/// The confirmation of `order`, or `None` (logged) when it is not confirmed.
+/// The order a job is about; an order that does not exist fails the job for good.
+async fn load_order(order_id: OrderId, ctx: &JobContext<'_>) -> Result<Order> {
+    ctx.orders.get_order(order_id).await?.ok_or(Error::NotFound {
+        entity: Entity::Order,
+        id: order_id.get(),
+    })
+}
+
+/// The confirmation of `order`, or `None` (logged) when it was never confirmed.
 pub(super) fn confirmation_of(order: &Order, mail: &MailSettings) -> Option<EmailMessage> {
     let message = render_order_confirmation(order, mail);
     if message.is_none() {
@@ -120,13 +135,45 @@ pub(super) fn confirmation_of(order: &Order, mail: &MailSettings) -> Option<Emai
     message
 }
 
-/// One DEBUG line per confirmation.
-pub(super) fn log_sent(order_id: OrderId, message: &EmailMessage, sent: Sent) {
+/// The cancellation of `order`, or `None` (logged) when it is not cancelled: the
+/// cancellation's own transaction writes the job and nothing un-cancels an order, so only a job
+/// written by hand gets here.
+fn cancellation_of(order: &Order, mail: &MailSettings) -> Option<EmailMessage> {
+    let message = render_order_cancellation(order, mail);
+    if message.is_none() {
+        tracing::warn!(
+            order_id = order.id.get(),
+            status = order.status.as_str(),
+            "order is not cancelled; nothing to send"
+        );
+    }
+    message
+}
+
+/// Which order email, for logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Email {
+    Confirmation,
+    Cancellation,
+}
+
+impl Email {
+    fn name(self) -> &'static str {
+        match self {
+            Email::Confirmation => "confirmation",
+            Email::Cancellation => "cancellation",
+        }
+    }
+}
+
+/// One DEBUG line per email.
+pub(super) fn log_sent(email: Email, order_id: OrderId, message: &EmailMessage, sent: Sent) {
     match sent {
-        Sent::Now => tracing::debug!(order_id = order_id.get(), to = %message.to, "confirmation sent"),
+        Sent::Now => tracing::debug!(order_id = order_id.get(), to = %message.to, "{} sent", email.name()),
         Sent::Before => tracing::debug!(
             order_id = order_id.get(),
-            "confirmation was sent before; not sent again"
+            "{} was sent before; not sent again",
+            email.name()
         ),
     }
 }

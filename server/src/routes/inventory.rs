@@ -93,10 +93,16 @@ pub struct InventorySummaryDto {
     /// Products with at least one unit and fewer than `low_stock_threshold`.
     items_low_stock: u64,
     low_stock_threshold: u32,
-    /// Orders confirmed in the store that day.
+    /// Orders placed in the store that day and confirmed, including those cancelled since:
+    /// a later cancellation counts on its own day, in `orders_cancelled`, and leaves this day's
+    /// figures as they were.
     orders_confirmed: u64,
-    /// Orders rejected in the store that day.
+    /// Orders placed in the store that day and rejected.
     orders_rejected: u64,
+    /// Orders of the store cancelled that day, whenever they were placed.
+    orders_cancelled: u64,
+    /// Units the orders cancelled that day gave back to the store's stock.
+    units_returned: u64,
     /// When it was computed; stock figures are as of then.
     #[schema(example = "2026-11-25T00:05:00.120Z")]
     computed_at: String,
@@ -114,6 +120,8 @@ impl From<InventorySummary> for InventorySummaryDto {
             low_stock_threshold: s.low_stock_threshold,
             orders_confirmed: s.orders_confirmed,
             orders_rejected: s.orders_rejected,
+            orders_cancelled: s.orders_cancelled,
+            units_returned: s.units_returned,
             computed_at: timestamp(s.computed_at),
         }
     }

@@ -152,9 +152,10 @@ async fn inventory_summaries_latest_by_date_and_missing() {
     app.db
         .run_sql(
             "INSERT INTO inventory_summaries (store_id, day, product_count, total_units, items_at_zero,
-                 items_low_stock, low_stock_threshold, orders_confirmed, orders_rejected, computed_at)
-             VALUES (1, '2026-11-23', 3, 16, 0, 1, 5, 4, 1, '2026-11-24T00:05:00Z'),
-                    (1, '2026-11-24', 3, 12, 1, 1, 5, 2, 0, '2026-11-25T00:05:00Z')",
+                 items_low_stock, low_stock_threshold, orders_confirmed, orders_rejected,
+                 orders_cancelled, units_returned, computed_at)
+             VALUES (1, '2026-11-23', 3, 16, 0, 1, 5, 4, 1, 0, 0, '2026-11-24T00:05:00Z'),
+                    (1, '2026-11-24', 3, 12, 1, 1, 5, 2, 0, 1, 3, '2026-11-25T00:05:00Z')",
         )
         .await;
     let latest: Value = app.get(path).await.json().await.unwrap();
@@ -162,7 +163,8 @@ async fn inventory_summaries_latest_by_date_and_missing() {
         latest,
         json!({"store_id": 1, "date": "2026-11-24", "product_count": 3, "total_units": 12,
                "items_at_zero": 1, "items_low_stock": 1, "low_stock_threshold": 5,
-               "orders_confirmed": 2, "orders_rejected": 0, "computed_at": "2026-11-25T00:05:00.000Z"})
+               "orders_confirmed": 2, "orders_rejected": 0, "orders_cancelled": 1, "units_returned": 3,
+               "computed_at": "2026-11-25T00:05:00.000Z"})
     );
     let older: Value = app
         .get(&format!("{path}?date=2026-11-23"))

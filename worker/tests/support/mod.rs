@@ -8,9 +8,11 @@ use std::time::Duration;
 use aforro_adapters::postgres::test_db::TestDb;
 use aforro_adapters::postgres::{PoolSettings, Postgres, RecordingMailer};
 use aforro_adapters::redis::{Redis, RedisSettings};
+use aforro_core::auth::{Principal, TokenName, TokenScope};
 use aforro_core::cache::{NoCache, WritePorts};
 use aforro_core::jobs::{MailSettings, RetryPolicy};
-use aforro_core::orders::{place_order, OrderStatus, OrderWriter, PlaceOrder};
+use aforro_core::orders::{cancel_order, place_order, CancelOrder, OrderStatus, OrderWriter, PlaceOrder};
+use aforro_core::OrderId;
 use aforro_server::app::Application;
 use aforro_server::config::{
     CacheSettings, DatabaseSettings, ReadReplicaSettings, Settings, TrustedProxies,
@@ -146,6 +148,25 @@ impl Setup {
         (placed.order.id.get(), placed.order.status)
     }
 
+    /// Cancels a confirmed order through the core use-case on the Postgres adapter, as staff
+    /// token `test` with `note`: its transaction gives the stock back and writes the
+    /// cancellation email's job to the outbox.
+    pub async fn cancel(&self, order_id: i64, note: Option<&str>) {
+        let staff = Principal {
+            name: TokenName::parse("test").unwrap(),
+            scope: TokenScope::Catalogue,
+        };
+        let request = CancelOrder {
+            note: note.map(str::to_owned),
+            ..CancelOrder::default()
+        };
+        let order_id = OrderId::new(order_id).unwrap();
+        let cancelled = cancel_order(self.order_writer(), &staff, order_id, &request, None)
+            .await
+            .unwrap();
+        assert!(cancelled.changed, "order {order_id} was cancelled before");
+    }
+
     /// Confirmed orders `first..first + n` of one unit each, with their confirmation jobs,
     /// written straight in SQL (fast; the order path is not under test).
     pub async fn bulk_orders(&self, first: i64, n: i64) {
@@ -169,6 +190,13 @@ impl Setup {
     pub async fn emails_for(&self, order_id: i64) -> i64 {
         self.count(&format!(
             "SELECT count(*) FROM sent_emails WHERE order_id = {order_id}"
+        ))
+        .await
+    }
+
+    pub async fn cancellation_emails_for(&self, order_id: i64) -> i64 {
+        self.count(&format!(
+            "SELECT count(*) FROM sent_cancellation_emails WHERE order_id = {order_id}"
         ))
         .await
     }
