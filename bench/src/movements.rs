@@ -287,9 +287,9 @@ mod tests {
 
     #[test]
     fn compare_takes_label_equals_url() {
-        let servers = servers("base", "http://a", &["new=http://b".to_owned()]).unwrap();
-        assert_eq!(servers[1].label, "new");
-        assert_eq!(servers[1].base, "http://b");
+        let parsed = servers("base", "http://a", &["new=http://b".to_owned()]).unwrap();
+        assert_eq!(parsed[1].label, "new");
+        assert_eq!(parsed[1].base, "http://b");
         assert!(servers("base", "http://a", &["http://b".to_owned()]).is_err());
     }
 }
