@@ -4,6 +4,7 @@
 
 mod auth;
 mod latency;
+mod movements;
 mod orders;
 mod search;
 
@@ -91,6 +92,38 @@ enum Command {
         #[arg(long, default_value = "bench/order.sql")]
         script: String,
     },
+    /// One stock row's movements list (staff only), page by page: the first page, the last
+    /// and pages drawn uniformly, per class and overall; with `--compare`, other builds on the
+    /// same database taking turns request by request (`scripts/bench-ledger`).
+    Movements {
+        /// A staff bearer token (`server token create`).
+        #[arg(long, env = "BENCH_TOKEN", hide_env_values = true)]
+        token: String,
+        /// The row's store.
+        #[arg(long, default_value_t = 1)]
+        store: u64,
+        /// The row's product.
+        #[arg(long, default_value_t = 1)]
+        product: u64,
+        /// Items per page (the API allows 1..=100).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=100))]
+        page_size: u64,
+        /// Rounds, each sending the first page, the last page and `--random-pages` pages.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+        rounds: u64,
+        /// Pages drawn uniformly over the list in each round.
+        #[arg(long, default_value_t = 10)]
+        random_pages: usize,
+        /// Seed of the draw (the same for every server).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Name of the server at `--url` in the table.
+        #[arg(long, default_value = "this build")]
+        label: String,
+        /// More servers on the same database as `LABEL=URL` (other builds). Repeatable.
+        #[arg(long = "compare", value_name = "LABEL=URL")]
+        compare: Vec<String>,
+    },
     /// POST /orders/ alone at one concurrency for a while, printing one line (orders/s, p50,
     /// p99, errors): the load of `scripts/bench-pipeline`, which watches the worker meanwhile.
     Load {
@@ -164,6 +197,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 products,
             )
             .await
+        }
+        Command::Movements {
+            token,
+            store,
+            product,
+            page_size,
+            rounds,
+            random_pages,
+            seed,
+            label,
+            compare,
+        } => {
+            let mut headers = reqwest::header::HeaderMap::new();
+            let mut bearer = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?;
+            bearer.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, bearer);
+            let client = reqwest::Client::builder().default_headers(headers).build()?;
+            let plan = movements::Plan {
+                store,
+                product,
+                page_size,
+                rounds: rounds as usize,
+                random_pages,
+                seed,
+            };
+            movements::run(&client, &label, &cli.url, &compare, &plan).await
         }
         Command::Load {
             clients,
