@@ -316,3 +316,38 @@ async fn a_race_of_placing_adjusting_and_cancelling_keeps_every_ledger_exact() {
         assert_eq!(cancellations_listed.get(order), Some(&products), "order {order}");
     }
 }
+
+/// A movement as the API lists it.
+fn entry(position: i64, before: i64, delta: i64, at: &str) -> Value {
+    json!({"position": position, "delta": delta, "quantity_before": before,
+           "quantity_after": before + delta, "created_at": at})
+}
+
+#[test]
+fn the_chain_check_accepts_an_exact_ledger() {
+    let ledger = [entry(1, 10, 5, "t1"), entry(2, 15, -2, "t2"), entry(3, 13, 1, "t3")];
+    assert_chains(&ledger, 10, 14, "exact");
+}
+
+/// What a position taken outside the row's lock produces: an order that read its position
+/// before an adjustment overtook it lists before the adjustment, so its entry does not start
+/// where the previous one ended (or two changes share a position: a 5xx in the race).
+#[test]
+#[should_panic(expected = "does not start where the previous ended")]
+fn the_chain_check_catches_a_change_listed_before_one_it_came_after() {
+    // 10 → +5 → 15, then an order of 2 → 13; listed the wrong way round.
+    let ledger = [entry(1, 15, -2, "t1"), entry(2, 10, 5, "t2")];
+    assert_chains(&ledger, 10, 13, "out of lock order");
+}
+
+#[test]
+#[should_panic(expected = "the newest quantity_after is the row's quantity")]
+fn the_chain_check_catches_a_ledger_that_ends_elsewhere_than_the_row() {
+    assert_chains(&[entry(1, 10, 5, "t1")], 10, 16, "missing movement");
+}
+
+#[test]
+#[should_panic]
+fn the_chain_check_catches_a_gap_in_the_positions() {
+    assert_chains(&[entry(1, 10, 5, "t1"), entry(3, 15, 1, "t2")], 10, 16, "gap");
+}
