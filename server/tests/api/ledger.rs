@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::TestApp;
 use crate::stock::{adjust, movements_path, restock};
+use crate::stock_contention::Draw;
 
 /// Every movement of a row, oldest first, read through the API page by page.
 pub(crate) async fn ledger(app: &TestApp, token: &str, store: i64, product: i64) -> Vec<Value> {
@@ -219,19 +220,6 @@ async fn one_request(app: &TestApp, token: &str, seen: &Mutex<Seen>, draw: &mut 
     }
 }
 
-/// A deterministic draw of numbers (splitmix64), so runs are repeatable.
-struct Draw(u64);
-
-impl Draw {
-    fn below(&mut self, bound: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % bound
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_race_of_placing_adjusting_and_cancelling_keeps_every_ledger_exact() {
     let seconds: u64 = std::env::var("LEDGER_RACE_SECONDS")
@@ -325,7 +313,11 @@ fn entry(position: i64, before: i64, delta: i64, at: &str) -> Value {
 
 #[test]
 fn the_chain_check_accepts_an_exact_ledger() {
-    let ledger = [entry(1, 10, 5, "t1"), entry(2, 15, -2, "t2"), entry(3, 13, 1, "t3")];
+    let ledger = [
+        entry(1, 10, 5, "t1"),
+        entry(2, 15, -2, "t2"),
+        entry(3, 13, 1, "t3"),
+    ];
     assert_chains(&ledger, 10, 14, "exact");
 }
 

@@ -72,11 +72,12 @@ async fn request(app: &TestApp, tokens: &[String; 2], client: usize, n: usize) -
     }
 }
 
-/// A deterministic draw of numbers per request (splitmix64), so runs are repeatable.
-struct Draw(u64);
+/// A deterministic draw of numbers per request (splitmix64), so runs are repeatable (the
+/// ledger's race draws its requests with it too).
+pub(crate) struct Draw(pub(crate) u64);
 
 impl Draw {
-    fn below(&mut self, bound: u64) -> u64 {
+    pub(crate) fn below(&mut self, bound: u64) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
