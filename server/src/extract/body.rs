@@ -77,9 +77,6 @@ pub fn read_json<T: DeserializeOwned + 'static>(
         if !is_json {
             return Err(ApiError::UnsupportedMediaType);
         }
-        if declared_len.is_some_and(|len| len > MAX_BODY_BYTES) {
-            return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
-        }
         let body = read_bytes(payload, declared_len, deadline).await?;
         parse_body(&body)
     }
@@ -96,9 +93,6 @@ pub fn read_optional_json<T: DeserializeOwned + Default + 'static>(
     let declared_len = declared_len(req);
     let deadline = req.app_data::<BodyDeadline>().copied().unwrap_or_default().0;
     async move {
-        if declared_len.is_some_and(|len| len > MAX_BODY_BYTES) {
-            return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
-        }
         let body = read_bytes(payload, declared_len, deadline).await?;
         if body.is_empty() {
             return Ok(JsonBody {
@@ -134,11 +128,16 @@ fn declared_len(req: &HttpRequest) -> Option<usize> {
         .and_then(|v| v.parse::<usize>().ok())
 }
 
+/// The whole body, within [`MAX_BODY_BYTES`] (a larger declared length is refused unread) and
+/// the deadline.
 async fn read_bytes(
     mut payload: Payload,
     declared_len: Option<usize>,
     deadline: std::time::Duration,
 ) -> Result<Vec<u8>, ApiError> {
+    if declared_len.is_some_and(|len| len > MAX_BODY_BYTES) {
+        return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+    }
     let read = async {
         let mut body = Vec::with_capacity(declared_len.unwrap_or(1024).min(MAX_BODY_BYTES));
         while let Some(chunk) = payload.next().await {
