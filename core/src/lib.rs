@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod backoffice;
 pub mod cache;
 pub mod catalogue;
 pub mod error;

@@ -191,6 +191,7 @@ impl Application {
                 .app_data(api_state.clone())
                 .app_data(BodyDeadline(request_timeout))
                 .configure(configure)
+                .configure(crate::console::configure)
                 .configure(|cfg| {
                     if metrics_with_api {
                         configure_metrics(cfg);

@@ -69,6 +69,40 @@ pub struct Settings {
     /// Cache and rate-limit settings.
     #[command(flatten)]
     pub cache: CacheSettings,
+    /// The staff console's settings.
+    #[command(flatten)]
+    pub console: ConsoleSettings,
+}
+
+/// The staff console (`/console/`, docs/console.md).
+#[derive(Debug, Clone, Args)]
+pub struct ConsoleSettings {
+    /// Mark the session cookie `Secure` (sent over HTTPS only). Set it wherever the console is
+    /// served over HTTPS, as it should be beyond a laptop.
+    #[arg(long, env = "CONSOLE_SECURE_COOKIE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub console_secure_cookie: bool,
+    /// Minutes a console session may stay unused before it ends (a shift).
+    #[arg(long, env = "CONSOLE_SESSION_IDLE_MINUTES", default_value_t = 480, value_parser = clap::value_parser!(u64).range(1..=10_080))]
+    pub console_session_idle_minutes: u64,
+    /// Sign-in attempts allowed per client IP each minute (a guessed token is 256 random bits,
+    /// so this is about load and noise in the logs).
+    #[arg(long, env = "CONSOLE_LOGIN_RATE_LIMIT_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub console_login_rate_limit_per_minute: u32,
+    /// A stock row with fewer units than this (but at least one) is "low" in the console; the
+    /// worker's daily summary reads the same variable.
+    #[arg(long, env = "LOW_STOCK_THRESHOLD", default_value_t = aforro_core::backoffice::DEFAULT_LOW_STOCK_BELOW, value_parser = clap::value_parser!(u32).range(1..))]
+    pub low_stock_threshold: u32,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        Self {
+            console_secure_cookie: false,
+            console_session_idle_minutes: 480,
+            console_login_rate_limit_per_minute: 10,
+            low_stock_threshold: aforro_core::backoffice::DEFAULT_LOW_STOCK_BELOW,
+        }
+    }
 }
 
 /// Response caching and the suggest rate limit (both in Redis).

@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod client_ip;
 pub mod config;
+pub mod console;
 pub mod extract;
 pub mod observe;
 pub mod openapi;

@@ -106,7 +106,7 @@ impl ApiError {
         }
     }
 
-    fn detail(&self) -> String {
+    pub(crate) fn detail(&self) -> String {
         match self {
             ApiError::Core(CoreError::Invalid(errors)) => errors
                 .iter()

@@ -8,7 +8,8 @@ use std::time::Duration;
 use aforro_adapters::local_rate_limit::LocalRateLimiter;
 use aforro_adapters::postgres::{PoolSettings, Postgres};
 use aforro_adapters::redis::Redis;
-use aforro_core::auth::TokenRepository;
+use aforro_core::auth::{SessionRepository, TokenRepository};
+use aforro_core::backoffice::BackofficeRepository;
 use aforro_core::cache::{Cache, NoCache};
 use aforro_core::catalogue::CatalogueRepository;
 use aforro_core::inventory::{InventoryRepository, StockAdjustmentRepository, StockMovementRepository};
@@ -19,7 +20,7 @@ use aforro_core::search::{CatalogSearch, CountLimit};
 use aforro_core::stores::StoreRepository;
 use anyhow::Context as _;
 
-use crate::config::{Settings, TrustedProxies};
+use crate::config::{ConsoleSettings, Settings, TrustedProxies};
 use crate::observe::Metrics;
 
 /// What handlers share: the ports, and the adapters for readiness checks.
@@ -40,6 +41,12 @@ pub struct AppState {
     pub catalogue: Arc<dyn CatalogueRepository>,
     /// Staff tokens, for authentication.
     pub tokens: Arc<dyn TokenRepository>,
+    /// Console sessions.
+    pub sessions: Arc<dyn SessionRepository>,
+    /// The console's reads.
+    pub backoffice: Arc<dyn BackofficeRepository>,
+    /// The console's settings.
+    pub console: ConsoleSettings,
     /// Daily inventory summaries (written by the worker).
     pub summaries: Arc<dyn SummaryRepository>,
     /// Jobs for the worker: here, cache invalidations this process could not apply.
@@ -93,6 +100,9 @@ impl AppState {
             search: Arc::new(postgres.clone()),
             catalogue: Arc::new(postgres.clone()),
             tokens: Arc::new(postgres.clone()),
+            sessions: Arc::new(postgres.clone()),
+            backoffice: Arc::new(postgres.clone()),
+            console: settings.console.clone(),
             summaries: Arc::new(postgres.clone()),
             outbox: Arc::new(postgres.clone()),
             cache,

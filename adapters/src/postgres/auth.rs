@@ -15,7 +15,7 @@ use super::rows::id;
 use super::schema::staff_tokens;
 use super::Postgres;
 
-type TokenRow = (
+pub(super) type TokenRow = (
     i64,
     String,
     Option<Vec<i64>>,
@@ -24,7 +24,7 @@ type TokenRow = (
     Option<DateTime<Utc>>,
 );
 
-const COLUMNS: (
+pub(super) const COLUMNS: (
     staff_tokens::id,
     staff_tokens::name,
     staff_tokens::store_ids,
@@ -40,7 +40,9 @@ const COLUMNS: (
     staff_tokens::revoked_at,
 );
 
-fn token((row_id, name, store_ids, created_at, last_used_at, revoked_at): TokenRow) -> Result<StaffToken> {
+pub(super) fn token(
+    (row_id, name, store_ids, created_at, last_used_at, revoked_at): TokenRow,
+) -> Result<StaffToken> {
     let scope = match store_ids {
         None => TokenScope::Catalogue,
         Some(ids) => TokenScope::Stores(

@@ -45,15 +45,7 @@ impl InventoryRepository for Postgres {
         .map_err(db_error)?;
         let items = rows
             .into_iter()
-            .map(|r| {
-                Ok(InventoryItem {
-                    product_id: id(r.product_id, ProductId::new)?,
-                    product_title: r.title,
-                    price: r.price,
-                    category_name: r.category_name,
-                    quantity: count(r.quantity)?,
-                })
-            })
+            .map(InventoryRow::into_item)
             .collect::<Result<_>>()?;
         Ok(Page {
             items,
@@ -64,7 +56,7 @@ impl InventoryRepository for Postgres {
 }
 
 #[derive(QueryableByName)]
-struct InventoryRow {
+pub(super) struct InventoryRow {
     #[diesel(sql_type = BigInt)]
     product_id: i64,
     #[diesel(sql_type = Text)]
@@ -75,4 +67,17 @@ struct InventoryRow {
     category_name: String,
     #[diesel(sql_type = Integer)]
     quantity: i32,
+}
+
+impl InventoryRow {
+    /// The core's item.
+    pub(super) fn into_item(self) -> Result<InventoryItem> {
+        Ok(InventoryItem {
+            product_id: id(self.product_id, ProductId::new)?,
+            product_title: self.title,
+            price: self.price,
+            category_name: self.category_name,
+            quantity: count(self.quantity)?,
+        })
+    }
 }

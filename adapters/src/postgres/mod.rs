@@ -4,7 +4,9 @@
 //! shared). SQL that decides something lives next to the port method that runs it.
 
 mod auth;
+mod backoffice;
 mod catalogue;
+mod console_sessions;
 mod error;
 mod inventory;
 mod mailer;

@@ -101,6 +101,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    console_sessions (id) {
+        id -> Int8,
+        session_hash -> Bytea,
+        token_id -> Int8,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(console_sessions -> staff_tokens (token_id));
 diesel::joinable!(products -> categories (category_id));
 diesel::joinable!(inventory -> stores (store_id));
 diesel::joinable!(inventory -> products (product_id));
@@ -119,4 +130,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_tokens,
     stock_adjustments,
     adjustment_idempotency_keys,
+    console_sessions,
 );

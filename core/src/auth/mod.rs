@@ -7,6 +7,7 @@
 
 mod model;
 mod ports;
+mod session;
 mod usecases;
 
 pub use model::{
@@ -15,7 +16,15 @@ pub use model::{
 #[cfg(any(test, feature = "mock"))]
 pub use ports::MockTokenRepository;
 pub use ports::TokenRepository;
+#[cfg(any(test, feature = "mock"))]
+pub use session::MockSessionRepository;
+pub use session::{
+    resume_session, sign_in, sign_out, Session, SessionHash, SessionRepository, SessionSecret, StoredSession,
+    SESSION_SEEN_RESOLUTION,
+};
 pub use usecases::{authenticate, create_token, list_tokens, revoke_token, LAST_USED_RESOLUTION};
 
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;

@@ -85,6 +85,8 @@ pub enum Action {
     AdjustStock(StoreId),
     /// Read the stock movements of a store.
     ReadMovements(StoreId),
+    /// See a store in the back office: its stock and its orders.
+    ViewStore(StoreId),
     /// Cancel an order placed with this store (`None`: an order that does not exist, which a
     /// store token is refused like another store's, so that it learns nothing of them).
     CancelOrder(Option<StoreId>),
@@ -107,9 +109,10 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<()> {
     let allowed = match (&principal.scope, action) {
         (TokenScope::Catalogue, _) => true,
         (TokenScope::Stores(_), Action::WriteCatalogue) => false,
-        (TokenScope::Stores(stores), Action::AdjustStock(store) | Action::ReadMovements(store)) => {
-            stores.contains(&store)
-        }
+        (
+            TokenScope::Stores(stores),
+            Action::AdjustStock(store) | Action::ReadMovements(store) | Action::ViewStore(store),
+        ) => stores.contains(&store),
         (TokenScope::Stores(stores), Action::CancelOrder(store)) => {
             store.is_some_and(|store| stores.contains(&store))
         }
@@ -126,6 +129,7 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<()> {
             "token '{}' may not touch the stock of store {store}",
             principal.name
         ),
+        Action::ViewStore(store) => format!("token '{}' may not see store {store}", principal.name),
         // The order's store is not named: a store token learns nothing of other stores' orders.
         Action::CancelOrder(_) => format!(
             "token '{}' may cancel the orders of its own stores only",

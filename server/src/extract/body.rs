@@ -107,6 +107,38 @@ pub fn read_optional_json<T: DeserializeOwned + Default + 'static>(
     }
 }
 
+/// Reads a console form (`application/x-www-form-urlencoded`, 415 otherwise) with the same
+/// size limit and deadline as a JSON body. Every field of a form type is text
+/// (`Option<String>`), so parsing fails only on a body that is not a form at all (400); the
+/// values are judged by the core, and shown beside their fields. Fields the type does not
+/// define are ignored: a browser sends its buttons' names too.
+pub fn read_form<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: Payload,
+) -> impl Future<Output = Result<T, ApiError>> + 'static {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            mime.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    let declared_len = declared_len(req);
+    let deadline = req.app_data::<BodyDeadline>().copied().unwrap_or_default().0;
+    async move {
+        if !is_form {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let body = read_bytes(payload, declared_len, deadline).await?;
+        serde_urlencoded::from_bytes(&body).map_err(|error| ApiError::BadRequest {
+            detail: format!("the form could not be read: {error}"),
+            field: None,
+        })
+    }
+}
+
 /// Whether the request says its body is JSON (`application/json` or `application/…+json`).
 fn is_json(req: &HttpRequest) -> bool {
     req.headers()

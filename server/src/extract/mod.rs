@@ -7,7 +7,7 @@ mod wire;
 
 use actix_web::HttpRequest;
 
-pub use body::{read_json, read_optional_json, BodyDeadline, JsonBody, Object, MAX_BODY_BYTES};
+pub use body::{read_form, read_json, read_optional_json, BodyDeadline, JsonBody, Object, MAX_BODY_BYTES};
 pub use wire::{path_id, query_int, WireField, WireInt, WirePrice};
 
 /// The `Idempotency-Key` header of the writes that take one, as text for the core to judge

@@ -170,21 +170,7 @@ pub async fn adjust_stock(
         outbox: state.outbox.as_ref(),
     };
     let adjusted = inventory::adjust_stock(ports, &staff.0, &request, key.as_deref()).await;
-    // Refused: the stock would go below zero (409), or the request broke a rule the
-    // repository checks (422). Other errors are failures, counted as 5xx by the middleware.
-    let outcome = match &adjusted {
-        Ok(adjusted) if adjusted.replayed => None,
-        Ok(_) => Some("applied"),
-        Err(aforro_core::Error::Conflict(_) | aforro_core::Error::Invalid(_)) => Some("refused"),
-        Err(_) => None,
-    };
-    if let Some(outcome) = outcome {
-        state
-            .metrics
-            .stock_adjustments
-            .with_label_values(&[outcome])
-            .inc();
-    }
+    record_adjustment(&state.metrics, &adjusted);
     let adjusted = adjusted?;
     // No `Location`: an adjustment has no URL of its own (RFC 9110 §15.3.2 has `Location` name
     // the resource created, and the movements list is not that), and the contract gives the
@@ -194,6 +180,24 @@ pub async fn adjust_stock(
         response.insert_header(("Idempotent-Replayed", "true"));
     }
     Ok(response.json(AdjustmentDto::from(adjusted.adjustment)))
+}
+
+/// Counts an adjustment's outcome: applied, or refused (the stock would go below zero, 409;
+/// or a rule the repository checks, 422). Replays and failures are not counted here (failures
+/// are 5xx, which the request middleware counts). The API and the console both count here.
+pub(crate) fn record_adjustment(
+    metrics: &crate::observe::Metrics,
+    adjusted: &Result<inventory::Adjusted, Error>,
+) {
+    let outcome = match adjusted {
+        Ok(adjusted) if adjusted.replayed => None,
+        Ok(_) => Some("applied"),
+        Err(Error::Conflict(_) | Error::Invalid(_)) => Some("refused"),
+        Err(_) => None,
+    };
+    if let Some(outcome) = outcome {
+        metrics.stock_adjustments.with_label_values(&[outcome]).inc();
+    }
 }
 
 /// The path's store, once the principal may act on it (see [`inventory::authorize_store`]).

@@ -4,8 +4,8 @@
 pub use aforro_adapters::postgres::test_db::TestDb;
 use aforro_server::app::Application;
 use aforro_server::config::{
-    CacheSettings, DatabaseSettings, ReadReplicaSettings, RedisSettings, Settings, TrustedProxies,
-    DEFAULT_REDIS_URL, DEFAULT_SEARCH_COUNT_LIMIT,
+    CacheSettings, ConsoleSettings, DatabaseSettings, ReadReplicaSettings, RedisSettings, Settings,
+    TrustedProxies, DEFAULT_REDIS_URL, DEFAULT_SEARCH_COUNT_LIMIT,
 };
 use aforro_server::state::AppState;
 use serde_json::Value;
@@ -64,6 +64,7 @@ impl TestApp {
                 suggest_rate_limit_window_seconds: 60,
                 trusted_proxies: TrustedProxies::default(),
             },
+            console: ConsoleSettings::default(),
         };
         customize(&mut settings);
         // A test that points this server at another test's database reads that database's

@@ -8,6 +8,8 @@ mod cancellation;
 mod catalogue;
 mod cli;
 mod cluster_failover;
+mod console;
+mod console_stock;
 mod contention;
 mod contract;
 mod docs;

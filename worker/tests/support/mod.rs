@@ -15,7 +15,7 @@ use aforro_core::orders::{cancel_order, place_order, CancelOrder, OrderStatus, O
 use aforro_core::OrderId;
 use aforro_server::app::Application;
 use aforro_server::config::{
-    CacheSettings, DatabaseSettings, ReadReplicaSettings, Settings, TrustedProxies,
+    CacheSettings, ConsoleSettings, DatabaseSettings, ReadReplicaSettings, Settings, TrustedProxies,
     DEFAULT_SEARCH_COUNT_LIMIT,
 };
 use aforro_server::state::AppState;
@@ -125,6 +125,7 @@ impl Setup {
                 suggest_rate_limit_window_seconds: 60,
                 trusted_proxies: TrustedProxies::default(),
             },
+            console: ConsoleSettings::default(),
         };
         let app = Application::build(&settings, AppState::from_settings(&settings).unwrap()).unwrap();
         let url = format!("http://127.0.0.1:{}", app.port());

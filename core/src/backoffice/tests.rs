@@ -1,0 +1,122 @@
+use std::collections::BTreeSet;
+
+use chrono::{TimeZone, Utc};
+use mockall::predicate::eq;
+
+use super::*;
+use crate::auth::{Principal, TokenName, TokenScope};
+use crate::stores::MockStoreRepository;
+use crate::{Error, PageRequest, StoreId};
+
+fn store(id: i64) -> StoreId {
+    StoreId::new(id).unwrap()
+}
+
+fn principal(scope: TokenScope) -> Principal {
+    Principal {
+        name: TokenName::parse("backroom").unwrap(),
+        scope,
+    }
+}
+
+fn store_token(ids: &[i64]) -> Principal {
+    principal(TokenScope::Stores(
+        ids.iter().map(|&i| store(i)).collect::<BTreeSet<_>>(),
+    ))
+}
+
+#[tokio::test]
+async fn the_overview_counts_a_store_tokens_stores_only_and_orders_since_midnight_utc() {
+    let now = Utc.with_ymd_and_hms(2026, 12, 3, 17, 45, 12).unwrap();
+    let midnight = Utc.with_ymd_and_hms(2026, 12, 3, 0, 0, 0).unwrap();
+    let mut repo = MockBackofficeRepository::new();
+    repo.expect_store_stock()
+        .with(eq(Some(vec![store(2), store(5)])), eq(5))
+        .returning(|_, _| Ok(vec![]));
+    repo.expect_order_counts()
+        .with(eq(midnight), eq(Some(vec![store(2), store(5)])))
+        .returning(|_, _| Ok(OrderCounts::default()));
+    overview(&repo, &store_token(&[5, 2]), now, 5).await.unwrap();
+
+    let mut every = MockBackofficeRepository::new();
+    every
+        .expect_store_stock()
+        .with(eq(None), eq(1))
+        .returning(|_, _| Ok(vec![]));
+    every
+        .expect_order_counts()
+        .with(eq(midnight), eq(None))
+        .returning(|_, _| Ok(OrderCounts::default()));
+    // A threshold of 0 would make nothing low: it is read as 1.
+    overview(&every, &principal(TokenScope::Catalogue), now, 0)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_store_token_may_not_browse_another_stores_inventory_and_learns_nothing_of_it() {
+    let repo = MockBackofficeRepository::new(); // a call would panic
+    let stores = MockStoreRepository::new(); // no lookup either
+    let browse = InventoryBrowse::default();
+    let page = PageRequest::new(None, None, 50).unwrap();
+    let result = browse_inventory(&repo, &stores, &store_token(&[1]), 2, &browse, page).await;
+    assert!(matches!(result, Err(Error::Forbidden(_))), "{result:?}");
+}
+
+#[tokio::test]
+async fn an_unknown_store_is_not_found() {
+    let repo = MockBackofficeRepository::new();
+    let mut stores = MockStoreRepository::new();
+    stores.expect_store_exists().returning(|_| Ok(false));
+    let page = PageRequest::new(None, None, 50).unwrap();
+    let browse = InventoryBrowse::default();
+    let result = browse_inventory(
+        &repo,
+        &stores,
+        &principal(TokenScope::Catalogue),
+        9,
+        &browse,
+        page,
+    )
+    .await;
+    assert!(matches!(result, Err(Error::NotFound { .. })), "{result:?}");
+}
+
+#[test]
+fn form_values_are_read_strictly_and_a_blank_title_filters_nothing() {
+    assert_eq!(StockLevel::parse("stock", "").unwrap(), StockLevel::All);
+    assert_eq!(StockLevel::parse("stock", "out").unwrap(), StockLevel::Out);
+    assert!(StockLevel::parse("stock", "some").is_err());
+    assert_eq!(
+        InventorySort::parse("sort", "-quantity").unwrap(),
+        InventorySort::QuantityDescending
+    );
+    assert!(InventorySort::parse("sort", "price").is_err());
+    let browse = InventoryBrowse::new("   ", StockLevel::Low, InventorySort::Title, 5).unwrap();
+    assert_eq!(browse.title, None);
+    let browse = InventoryBrowse::new(" green tea ", StockLevel::Low, InventorySort::Title, 5).unwrap();
+    assert_eq!(browse.title.as_deref(), Some("green tea"));
+    let Err(Error::Invalid(errors)) =
+        InventoryBrowse::new(&"x".repeat(201), StockLevel::All, InventorySort::Title, 5)
+    else {
+        panic!("a 201-character title must be refused");
+    };
+    assert_eq!(errors[0].field, "q");
+}
+
+#[test]
+fn order_counts_add_up_by_status() {
+    let mut counts = OrderCounts::default();
+    counts.add(crate::orders::OrderStatus::Confirmed, 3);
+    counts.add(crate::orders::OrderStatus::Cancelled, 1);
+    counts.add(crate::orders::OrderStatus::Rejected, 2);
+    assert_eq!(
+        (
+            counts.confirmed,
+            counts.cancelled,
+            counts.rejected,
+            counts.total()
+        ),
+        (3, 1, 2, 6)
+    );
+}

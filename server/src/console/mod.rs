@@ -1,0 +1,56 @@
+//! The staff console: server-rendered pages under `/console/` for the people who run the
+//! stores — a second inbound shell beside the JSON API, on the same core use-cases, token
+//! scopes and guarantees. See docs/console.md (sessions, CSRF, scopes, how to add a page).
+//!
+//! Handlers here parse a form or a query, call one core use-case and render a template;
+//! no SQL and no business rule lives in them. Templates are askama's, checked when the server
+//! compiles (a misspelt field is a build error) and escaped by default.
+
+mod form;
+mod headers;
+mod inventory;
+mod overview;
+mod page;
+mod session;
+mod sign_in;
+
+use actix_web::http::header;
+use actix_web::middleware::from_fn;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+pub use page::ConsoleError;
+pub use session::COOKIE;
+
+use crate::problem::ApiError;
+
+/// The console's one stylesheet, built into the binary (no CDN, no file to deploy beside it).
+const STYLESHEET: &str = include_str!("../../assets/console.css");
+
+/// Registers `/console/…`. Paths are registered without their trailing slash (the app's
+/// `NormalizePath` trims it), as the API's are.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/console")
+            .wrap(from_fn(headers::security_headers))
+            .route("", web::get().to(overview::overview))
+            .route("/login", web::post().to(sign_in::sign_in))
+            .route("/logout", web::post().to(sign_in::sign_out))
+            .route("/assets/console.css", web::get().to(stylesheet))
+            .route("/stores/{store_id}", web::get().to(inventory::store_page))
+            .route(
+                "/stores/{store_id}/inventory/{product_id}/adjust",
+                web::post().to(inventory::adjust),
+            )
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
+        .body(STYLESHEET)
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ConsoleError> {
+    Err(ApiError::NotFound(format!("there is no console page at {}", req.path())).into())
+}
