@@ -5,8 +5,6 @@
 //! `chromium-driver` (`scripts/browser`); fails, never skips, without them.
 //! One binary with modules, like the API suite, whose harness (`api/helpers.rs`) it shares.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-// Until the scenarios that use them land with the console's pages.
-#![allow(dead_code)]
 
 // The API suite's harness: a server on its own database, seeds and tokens. This suite uses
 // only part of it.
@@ -21,3 +19,13 @@ mod accessibility;
 mod browser;
 #[path = "console/harness.rs"]
 mod harness;
+#[path = "console/pages.rs"]
+mod pages;
+
+// The scenarios.
+#[path = "console/access.rs"]
+mod access;
+#[path = "console/session.rs"]
+mod session;
+#[path = "console/stock.rs"]
+mod stock;

@@ -237,6 +237,23 @@ impl Browser {
         }
     }
 
+    /// Waits (up to 10 s) until the browser has `count` windows (tabs), and returns them.
+    pub async fn wait_for_windows(&self, count: usize) -> Vec<fantoccini::wd::WindowHandle> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let windows = self.client.windows().await.expect("windows");
+            if windows.len() >= count {
+                return windows;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} windows, not {count}",
+                windows.len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The HTTP status of the current page's last response (after any redirect): what the
     /// Navigation Timing entry records, WebDriver itself has no status.
     pub async fn status(&self) -> u16 {
@@ -286,13 +303,34 @@ impl Browser {
         field.send_keys(value).await.expect("type");
     }
 
-    /// Clicks what `css` selects (a submit button: waits for the page it loads).
+    /// Clicks what `css` selects — a button or link that loads a page — and waits for the new
+    /// page: WebDriver's click may return before a form's submission has replaced the page, and
+    /// the old page would then be read as the answer. The old page is marked before the click,
+    /// and the wait is over when a page without the mark has loaded.
     pub async fn click(&self, css: &str) {
-        self.find(css)
-            .await
+        let target = self.find(css).await;
+        self.js("window.aforroOldPage = true;", vec![]).await;
+        target
             .click()
             .await
             .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            // Mid-navigation the script may fail: asked again.
+            let state = self
+                .client
+                .execute(
+                    "return window.aforroOldPage ? 'old' : document.readyState;",
+                    vec![],
+                )
+                .await
+                .ok();
+            if state == Some(Value::from("complete")) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "clicking `{css}` loaded no new page");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// Runs `script` in the page and returns its value.

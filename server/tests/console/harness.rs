@@ -29,16 +29,24 @@ async fn the_accessibility_check_fails_an_inaccessible_page() {
     assert!(has("] image-alt ("), "{problems:#?}");
 }
 
-/// A page of the test server loads, with its status seen by the browser, and a screenshot.
+/// A page of the test server loads, with its status seen by the browser, its stylesheet
+/// (served by the server itself) applied, and a screenshot.
 #[tokio::test]
 async fn a_browser_loads_a_page_of_the_test_server() {
     let app = TestApp::spawn().await;
     let browser = Browser::open(&app.address).await;
-    // TODO(console): /console/ once the console is on main; /docs/ meanwhile.
-    browser.goto("/docs/").await;
+    browser.goto("/console/").await;
     assert_eq!(browser.status().await, 200);
-    browser.screenshot("harness-docs").await;
-    browser.goto("/no-such-page/").await;
+    let styled = browser
+        .js(
+            "return [...document.styleSheets].some(sheet =>
+               (sheet.href || '').endsWith('/console/assets/console.css') && sheet.cssRules.length > 0);",
+            vec![],
+        )
+        .await;
+    assert_eq!(styled, json!(true), "the console's stylesheet loaded");
+    browser.screenshot("harness-console").await;
+    browser.goto("/console/no-such-page/").await;
     assert_eq!(browser.status().await, 404, "the status is the page's own");
     let answer = browser.js("return document.location.origin;", vec![]).await;
     assert_eq!(answer, json!(app.address));
