@@ -12,7 +12,9 @@ pub use model::{
 };
 #[cfg(any(test, feature = "mock"))]
 pub use usecases::MockBackofficeRepository;
-pub use usecases::{browse_inventory, overview, visible_stores, BackofficeRepository};
+pub use usecases::{
+    browse_inventory, overview, store_orders, view_order, visible_stores, BackofficeRepository,
+};
 
 #[cfg(test)]
 mod tests;

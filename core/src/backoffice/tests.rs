@@ -120,3 +120,43 @@ fn order_counts_add_up_by_status() {
         (3, 1, 2, 6)
     );
 }
+
+#[tokio::test]
+async fn a_store_token_sees_its_stores_orders_only_and_learns_nothing_of_others() {
+    use crate::orders::{MockOrderRepository, Order, OrderStatus};
+    use crate::OrderId;
+    let order = |id: i64, store_id: i64| Order {
+        id: OrderId::new(id).unwrap(),
+        store_id: store(store_id),
+        status: OrderStatus::Confirmed,
+        created_at: Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap(),
+        lines: vec![],
+        cancellation: None,
+    };
+    let mut orders = MockOrderRepository::new();
+    orders.expect_get_order().returning(move |id| {
+        Ok(match id.get() {
+            1 => Some(order(1, 1)),
+            2 => Some(order(2, 2)),
+            _ => None,
+        })
+    });
+    let baixa = store_token(&[1]);
+    assert_eq!(view_order(&orders, &baixa, 1).await.unwrap().id.get(), 1);
+    for other in [2, 3, -1] {
+        let result = view_order(&orders, &baixa, other).await;
+        assert!(matches!(result, Err(Error::Forbidden(_))), "{other}: {result:?}");
+    }
+    let office = principal(TokenScope::Catalogue);
+    assert_eq!(view_order(&orders, &office, 2).await.unwrap().id.get(), 2);
+    assert!(matches!(
+        view_order(&orders, &office, 3).await,
+        Err(Error::NotFound { .. })
+    ));
+
+    // A store's list: refused before any lookup.
+    let stores = MockStoreRepository::new();
+    let page = PageRequest::new(None, None, 50).unwrap();
+    let result = store_orders(&orders, &stores, &baixa, 2, page).await;
+    assert!(matches!(result, Err(Error::Forbidden(_))), "{result:?}");
+}

@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use super::model::{InventoryBrowse, OrderCounts, Overview, StoreStock};
 use crate::auth::{authorize, Action, Principal, TokenScope};
 use crate::inventory::InventoryItem;
+use crate::orders::{Order, OrderRepository, OrderSummary};
 use crate::stores::{require_store, StoreRepository};
-use crate::{Page, PageRequest, Result, StoreId};
+use crate::{Entity, Error, Page, PageRequest, Result, StoreId};
 
 /// The back office's reads.
 ///
@@ -77,4 +78,53 @@ pub async fn browse_inventory(
     }
     let store_id = require_store(stores, raw_store_id).await?;
     repo.browse_inventory(store_id, browse, page).await
+}
+
+/// A page of a store's orders, newest first, for a principal allowed to see the store.
+///
+/// Errors: [`crate::Error::Forbidden`] for a store outside the principal's scope (before any
+/// lookup); [`crate::Error::NotFound`] for an unknown store.
+pub async fn store_orders(
+    orders: &dyn OrderRepository,
+    stores: &dyn StoreRepository,
+    principal: &Principal,
+    raw_store_id: i64,
+    page: PageRequest,
+) -> Result<Page<OrderSummary>> {
+    if let Some(store) = StoreId::new(raw_store_id) {
+        authorize(principal, Action::ViewStore(store))?;
+    }
+    crate::orders::list_store_orders(stores, orders, raw_store_id, page).await
+}
+
+/// One order, for a principal allowed to see its store.
+///
+/// Errors: [`crate::Error::NotFound`] for an unknown order, to a catalogue token; a store
+/// token gets [`crate::Error::Forbidden`] both for another store's order and for one that does
+/// not exist, so that it learns nothing of other stores' orders.
+pub async fn view_order(
+    orders: &dyn OrderRepository,
+    principal: &Principal,
+    raw_order_id: i64,
+) -> Result<Order> {
+    let found = match crate::orders::get_order(orders, raw_order_id).await {
+        Ok(order) => Some(order),
+        Err(Error::NotFound { .. }) => None,
+        Err(other) => return Err(other),
+    };
+    if let TokenScope::Stores(_) = principal.scope {
+        match &found {
+            Some(order) => authorize(principal, Action::ViewStore(order.store_id))?,
+            None => {
+                return Err(Error::Forbidden(format!(
+                    "token '{}' may see the orders of its own stores only",
+                    principal.name
+                )))
+            }
+        }
+    }
+    found.ok_or(Error::NotFound {
+        entity: Entity::Order,
+        id: raw_order_id,
+    })
 }

@@ -82,3 +82,48 @@ impl Filters {
         !self.errors.is_empty()
     }
 }
+
+/// The page a listing's `page` field asks for (blank is the first), `size` rows each.
+///
+/// Errors: [`Error::Invalid`] naming `page` for anything but a page number in range.
+pub fn page_request(raw: &str, size: u32) -> Result<aforro_core::PageRequest, Error> {
+    let number = match raw.trim() {
+        "" => None,
+        raw => Some(
+            raw.parse::<i64>()
+                .map_err(|_| Error::invalid("page", "must be a page number"))?,
+        ),
+    };
+    aforro_core::PageRequest::new(number, Some(i64::from(size)), size)
+}
+
+/// Links to the pages either side of a listing's page.
+#[derive(Debug, Clone, Default)]
+pub struct Pager {
+    /// The page shown.
+    pub page: u32,
+    /// How many pages there are.
+    pub total_pages: u64,
+    /// The previous page's URL, if any.
+    pub previous_url: Option<String>,
+    /// The next page's URL, if any.
+    pub next_url: Option<String>,
+}
+
+impl Pager {
+    /// The pager of `page`, with `url` making a page's link.
+    pub fn new<T>(page: &aforro_core::Page<T>, url: impl Fn(u32) -> String) -> Self {
+        let current = page.request.page();
+        Self {
+            page: current,
+            total_pages: page.total_pages(),
+            previous_url: page.has_previous().then(|| url(current - 1)),
+            next_url: page.has_next().then(|| url(current + 1)),
+        }
+    }
+}
+
+/// A moment as the console shows it: to the second, in UTC (the stores' days are UTC days).
+pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}

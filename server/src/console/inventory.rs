@@ -9,11 +9,11 @@ use aforro_core::auth::Action;
 use aforro_core::backoffice::{self, InventoryBrowse, InventorySort, StockLevel};
 use aforro_core::cache::WritePorts;
 use aforro_core::inventory::{self, AdjustStock, InventoryItem};
-use aforro_core::{catalogue, Error, FieldError, PageRequest};
+use aforro_core::{catalogue, Error, FieldError};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
-use super::form::{FieldErrors, Filters};
+use super::form::{page_request, FieldErrors, Filters, Pager};
 use super::page::{render, ConsoleError, Layout};
 use super::session::Signed;
 use crate::extract::read_form;
@@ -94,11 +94,8 @@ struct StorePage {
     rows: Vec<Row>,
     can_adjust: bool,
     total: u64,
-    page: u32,
-    total_pages: u64,
+    pager: Pager,
     low_below: u32,
-    previous_url: Option<String>,
-    next_url: Option<String>,
     notice: Option<String>,
     problem: Option<String>,
 }
@@ -271,9 +268,9 @@ async fn render_store(
     let mut filter = Filters::new(&query.q, &query.stock, &query.sort);
     let level = filter.check(StockLevel::parse("stock", &query.stock));
     let sort = filter.check(InventorySort::parse("sort", &query.sort));
-    let page = match filter.check(page_request(&query.page)) {
+    let page = match filter.check(page_request(&query.page, PAGE_SIZE)) {
         Some(page) => page,
-        None => page_request("").map_err(|error| signed.failed(error))?,
+        None => page_request("", PAGE_SIZE).map_err(|error| signed.failed(error))?,
     };
     let (level, sort) = (level.unwrap_or_default(), sort.unwrap_or_default());
     let browse = match filter.check(InventoryBrowse::new(&query.q, level, sort, low_below)) {
@@ -316,8 +313,9 @@ async fn render_store(
             row(item, low_below, form)
         })
         .collect();
-    let page_url = |number: u32| store_url(store_id, query, &number.to_string(), None);
-    let current = listed.request.page();
+    let pager = Pager::new(&listed, |number| {
+        store_url(store_id, query, &number.to_string(), None)
+    });
     Ok(render(
         if filter.has_errors() {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -337,27 +335,12 @@ async fn render_store(
             rows,
             can_adjust,
             total: listed.total,
-            page: current,
-            total_pages: listed.total_pages(),
+            pager,
             low_below,
-            previous_url: listed.has_previous().then(|| page_url(current - 1)),
-            next_url: listed.has_next().then(|| page_url(current + 1)),
             notice,
             problem,
         },
     ))
-}
-
-/// The page asked for: blank is the first.
-fn page_request(raw: &str) -> Result<PageRequest, Error> {
-    let number = match raw.trim() {
-        "" => None,
-        raw => Some(
-            raw.parse::<i64>()
-                .map_err(|_| Error::invalid("page", "must be a page number"))?,
-        ),
-    };
-    PageRequest::new(number, Some(i64::from(PAGE_SIZE)), PAGE_SIZE)
 }
 
 /// A new form for a row: a new idempotency key each time the page is drawn, so one rendered

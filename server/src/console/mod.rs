@@ -9,6 +9,8 @@
 mod form;
 mod headers;
 mod inventory;
+mod movements;
+mod orders;
 mod overview;
 mod page;
 mod session;
@@ -41,6 +43,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/stores/{store_id}/inventory/{product_id}/adjust",
                 web::post().to(inventory::adjust),
             )
+            .route(
+                "/stores/{store_id}/inventory/{product_id}/movements",
+                web::get().to(movements::movements),
+            )
+            .route("/stores/{store_id}/orders", web::get().to(orders::store_orders))
+            .route("/orders/{order_id}", web::get().to(orders::order_page))
+            .route("/orders/{order_id}/cancel", web::post().to(orders::cancel))
             .default_service(web::to(not_found)),
     );
 }
