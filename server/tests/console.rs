@@ -29,3 +29,5 @@ mod access;
 mod session;
 #[path = "console/stock.rs"]
 mod stock;
+#[path = "console/tour.rs"]
+mod tour;

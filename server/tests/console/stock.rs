@@ -71,6 +71,25 @@ async fn find_and_restock_a_product() {
         movements + 1,
         "one movement"
     );
+
+    // The row's ledger, newest first, with the restock as the staff member wrote it.
+    browser.goto("/console/stores/1/inventory/1/movements/").await;
+    assert_eq!(browser.status().await, 200);
+    let cells = browser
+        .js(
+            "return [...document.querySelectorAll('table#movements tbody tr:first-child td')]
+               .map(cell => cell.textContent.trim());",
+            vec![],
+        )
+        .await;
+    // #, when, kind, change, before, after, why, by.
+    let cells: Vec<String> = serde_json::from_value(cells).expect("cells");
+    assert_eq!(cells.len(), 8, "{cells:?}");
+    assert_eq!(cells[3].trim_start_matches('+'), "48", "{cells:?}");
+    assert_eq!((cells[4].as_str(), cells[5].as_str()), ("5", "53"), "{cells:?}");
+    assert!(cells[6].contains("delivery 30 Nov"), "{cells:?}");
+    assert_eq!(cells[7], "baixa-manager");
+    browser.check_page("movements").await;
 }
 
 /// The same rendered form sent twice — two submits at once, then a double click — changes
