@@ -49,6 +49,38 @@ impl Browser {
     pub async fn check_page(&self, name: &str) {
         self.screenshot(name).await;
         self.assert_accessible(name).await;
+        let errors = self.browser_errors();
+        assert!(
+            errors.is_empty(),
+            "{name}: the browser reported\n  {}",
+            errors.join("\n  ")
+        );
+    }
+
+    /// What [`Self::check_page`] fails on in the browser's console since the last check: a Content-Security-
+    /// Policy violation (an inline style or script the page would silently lose), a script
+    /// error, an asset that failed to load or that needed the network. A page's own status (a
+    /// 401 or 422 page is logged as a failed load too) and the favicon nobody serves are not
+    /// errors.
+    pub fn browser_errors(&self) -> Vec<String> {
+        self.browser_log()
+            .iter()
+            .filter(|entry| {
+                let message = entry["message"].as_str().unwrap_or_default();
+                match entry["source"].as_str().unwrap_or_default() {
+                    "security" | "javascript" => true,
+                    "network" => message.contains("/assets/") || message.contains("net::ERR_"),
+                    _ => false,
+                }
+            })
+            .map(|entry| {
+                format!(
+                    "[{}] {}",
+                    entry["source"].as_str().unwrap_or("?"),
+                    entry["message"].as_str().unwrap_or("?")
+                )
+            })
+            .collect()
     }
 
     /// Fails listing every serious or critical axe violation of the current page, and every

@@ -98,7 +98,7 @@ fn start_driver() -> Driver {
         .spawn()
         .expect("start chromedriver");
     let deadline = Instant::now() + Duration::from_secs(20);
-    while http_request(port, "GET", "/status").is_none_or(|answer| !answer.contains("\"ready\":true")) {
+    while http_request(port, "GET", "/status", "").is_none_or(|answer| !answer.contains("\"ready\":true")) {
         assert!(
             Instant::now() < deadline,
             "chromedriver did not answer on port {port} within 20 s; its log ({}):\n{}",
@@ -114,16 +114,19 @@ fn start_driver() -> Driver {
     }
 }
 
-/// A blocking HTTP/1.1 request to chromedriver (for the readiness poll and for ending a
-/// session from `Drop`, where nothing can be awaited): the answer's body, or `None`.
-fn http_request(port: u16, method: &str, path: &str) -> Option<String> {
+/// A blocking HTTP/1.1 request to chromedriver, for what fantoccini has no call for (the
+/// readiness poll, the browser's log) and for ending a session from `Drop`, where nothing can
+/// be awaited: the answer's body, or `None`. Quick: chromedriver answers these itself.
+fn http_request(port: u16, method: &str, path: &str, body: &str) -> Option<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
     // chromedriver refuses HTTP/1.0, and keeps the connection open after answering whatever the
     // request says: the body is read up to its Content-Length.
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .ok()?;
     let mut received = Vec::new();
@@ -176,6 +179,9 @@ impl Browser {
                     "--proxy-server=127.0.0.1:1", "--proxy-bypass-list=127.0.0.1",
                 ],
             },
+            // The browser's console (CSP violations, script errors, failed loads), read by
+            // `Browser::browser_log`.
+            "goog:loggingPrefs": { "browser": "ALL" },
         });
         let Value::Object(capabilities) = capabilities else {
             unreachable!()
@@ -349,6 +355,19 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// What the browser logged since the last call (chromedriver's log endpoint, which empties
+    /// it): `{level, source, message}` entries.
+    pub fn browser_log(&self) -> Vec<Value> {
+        let path = format!("/session/{}/se/log", self.session);
+        let answer = http_request(driver().port, "POST", &path, r#"{"type":"browser"}"#)
+            .unwrap_or_else(|| panic!("no answer from chromedriver to POST {path}"));
+        let answer: Value = serde_json::from_str(&answer).expect("log JSON");
+        answer["value"]
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| panic!("not a log: {answer}"))
+    }
+
     /// Saves a PNG of the viewport as `target/console-screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
@@ -366,6 +385,6 @@ impl Drop for Browser {
     /// Ends the session (and its Chromium) at once, a panicking test's too: fantoccini would
     /// end it from a task of the test's runtime, which a panic tears down first.
     fn drop(&mut self) {
-        http_request(driver().port, "DELETE", &format!("/session/{}", self.session));
+        http_request(driver().port, "DELETE", &format!("/session/{}", self.session), "");
     }
 }

@@ -29,6 +29,33 @@ async fn the_accessibility_check_fails_an_inaccessible_page() {
     assert!(has("] image-alt ("), "{problems:#?}");
 }
 
+/// The browser-log check sees what the Content-Security-Policy blocks: an inline style and
+/// an inline script.
+#[tokio::test]
+async fn the_browser_log_check_fails_a_page_the_policy_blocks() {
+    let browser = Browser::open("http://127.0.0.1:1").await;
+    browser
+        .client
+        .goto(
+            "data:text/html,<meta http-equiv=Content-Security-Policy content=\"default-src 'self'\">\
+             <p style=color:red>styled</p><script>document.title = 'ran'</script>",
+        )
+        .await
+        .expect("data page");
+    let errors = browser.browser_errors();
+    let blocked = |what: &str| {
+        errors
+            .iter()
+            .any(|e| e.starts_with("[security]") && e.contains(what))
+    };
+    assert!(blocked("inline style"), "{errors:#?}");
+    assert!(blocked("inline script"), "{errors:#?}");
+    assert!(
+        browser.browser_errors().is_empty(),
+        "each check reads what came since the last"
+    );
+}
+
 /// A page of the test server loads, with its status seen by the browser, its stylesheet
 /// (served by the server itself) applied, and a screenshot.
 #[tokio::test]
