@@ -3,6 +3,7 @@
 //! `scripts/bench-orders`).
 
 mod auth;
+mod console;
 mod latency;
 mod movements;
 mod orders;
@@ -124,6 +125,25 @@ enum Command {
         #[arg(long = "compare", value_name = "LABEL=URL")]
         compare: Vec<String>,
     },
+    /// The staff console's pages (overview, a store's stock with and without a title search,
+    /// low and out-of-stock filters) on a generated workload, per class (`scripts/bench-console`).
+    Console {
+        /// A staff token (`server token create`) to sign in with.
+        #[arg(long, env = "BENCH_TOKEN", hide_env_values = true)]
+        token: String,
+        /// Stores 1..=N are drawn from.
+        #[arg(long, default_value_t = 20)]
+        stores: u64,
+        /// Requests measured.
+        #[arg(long, default_value_t = 1000)]
+        requests: usize,
+        /// Requests sent first and not counted.
+        #[arg(long, default_value_t = 50)]
+        warmup: usize,
+        /// Seed of the draw.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// POST /orders/ alone at one concurrency for a while, printing one line (orders/s, p50,
     /// p99, errors): the load of `scripts/bench-pipeline`, which watches the worker meanwhile.
     Load {
@@ -223,6 +243,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 seed,
             };
             movements::run(&client, &label, &cli.url, &compare, &plan).await
+        }
+        Command::Console {
+            token,
+            stores,
+            requests,
+            warmup,
+            seed,
+        } => {
+            let plan = console::Plan {
+                token,
+                stores,
+                requests,
+                warmup,
+                seed,
+            };
+            console::run(&cli.url, &plan).await
         }
         Command::Load {
             clients,

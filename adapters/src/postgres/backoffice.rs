@@ -15,6 +15,7 @@ use super::error::db_error;
 use super::inventory::InventoryRow;
 use super::orders::status;
 use super::rows::{id, total};
+use super::search::query::{like_escape, Sql};
 use super::Postgres;
 
 #[derive(QueryableByName)]
@@ -51,34 +52,48 @@ fn raw_ids(stores: Option<Vec<StoreId>>) -> Option<Vec<i64>> {
     stores.map(|stores| stores.into_iter().map(StoreId::get).collect())
 }
 
-/// `%word%` for each word of the title filter, with LIKE's own characters escaped (a `%` typed
-/// into the search box matches a `%`).
-fn title_patterns(title: Option<&str>) -> Vec<String> {
-    title
+/// Most words of a title filter that are matched (each one more is an index condition).
+const MAX_TITLE_WORDS: usize = 8;
+
+/// The rows a browse keeps, from `i`/`p`: the store, each word of the title (case-insensitive,
+/// as a substring, on `lower(title)` so the trigram index can serve it) and the level. Every
+/// value is bound, never formatted into the SQL.
+fn browse_filter<'a>(mut sql: Sql<'a>, store_id: StoreId, browse: &InventoryBrowse) -> Sql<'a> {
+    sql = sql
+        .push(
+            " FROM inventory i JOIN products p ON p.id = i.product_id
+             WHERE i.store_id = ",
+        )
+        .param::<BigInt, _>(store_id.get());
+    for word in browse
+        .title
+        .as_deref()
         .unwrap_or_default()
         .split_whitespace()
-        .map(|word| {
-            let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            format!("%{escaped}%")
-        })
-        .collect()
+        .take(MAX_TITLE_WORDS)
+    {
+        sql = sql
+            .push(" AND lower(p.title) LIKE ")
+            .param::<Text, _>(format!("%{}%", like_escape(&word.to_lowercase())));
+    }
+    let low_below = i32::try_from(browse.low_below).unwrap_or(i32::MAX);
+    match browse.level {
+        StockLevel::All => sql,
+        StockLevel::Low => sql
+            .push(" AND i.quantity > 0 AND i.quantity < ")
+            .param::<Integer, _>(low_below),
+        StockLevel::Out => sql.push(" AND i.quantity = 0"),
+    }
 }
 
-/// The rows a browse keeps. `$1` store, `$2` title patterns (every one must match), `$3` level,
-/// `$4` the low threshold. Fixed text: only the bound values vary.
-const BROWSE_FILTER: &str = "FROM inventory i
-     JOIN products p ON p.id = i.product_id
-     WHERE i.store_id = $1
-       AND p.title ILIKE ALL ($2)
-       AND CASE $3 WHEN 'low' THEN i.quantity > 0 AND i.quantity < $4
-                   WHEN 'out' THEN i.quantity = 0
-                   ELSE true END";
-
+/// Every order ends with the product id, so pages are stable. Titles compare as the
+/// `products_title_key_idx` index orders them (`lower(title) COLLATE "C"`), so a page by title
+/// is a walk of that index.
 fn order_by(sort: InventorySort) -> &'static str {
     match sort {
-        InventorySort::Title => "lower(p.title), p.id",
-        InventorySort::QuantityAscending => "i.quantity, lower(p.title), p.id",
-        InventorySort::QuantityDescending => "i.quantity DESC, lower(p.title), p.id",
+        InventorySort::Title => r#" ORDER BY lower(p.title) COLLATE "C", p.id"#,
+        InventorySort::QuantityAscending => " ORDER BY i.quantity, i.product_id",
+        InventorySort::QuantityDescending => " ORDER BY i.quantity DESC, i.product_id",
     }
 }
 
@@ -136,7 +151,7 @@ impl BackofficeRepository for Postgres {
         Ok(counts)
     }
 
-    /// Two queries: the count, and the page.
+    /// Two queries: the count (bounded: it stops at `count_limit + 1` rows), and the page.
     async fn browse_inventory(
         &self,
         store_id: StoreId,
@@ -144,36 +159,34 @@ impl BackofficeRepository for Postgres {
         page: PageRequest,
     ) -> Result<Page<InventoryItem>> {
         let (mut conn, _) = self.read_conn().await?;
-        let patterns = title_patterns(browse.title.as_deref());
-        let level = match browse.level {
-            StockLevel::All => "all",
-            StockLevel::Low => "low",
-            StockLevel::Out => "out",
-        };
-        let low_below = i32::try_from(browse.low_below).unwrap_or(i32::MAX);
-        let count: Total = diesel::sql_query(format!("SELECT count(*) AS total {BROWSE_FILTER}"))
-            .bind::<BigInt, _>(store_id.get())
-            .bind::<Array<Text>, _>(&patterns)
-            .bind::<Text, _>(level)
-            .bind::<Integer, _>(low_below)
-            .get_result(&mut *conn)
-            .await
-            .map_err(db_error)?;
-        let rows: Vec<InventoryRow> = diesel::sql_query(format!(
-            "SELECT i.product_id, p.title, p.price,
-                    (SELECT c.name FROM categories c WHERE c.id = p.category_id) AS category_name,
-                    i.quantity
-             {BROWSE_FILTER}
-             ORDER BY {}
-             LIMIT $5 OFFSET $6",
-            order_by(browse.sort)
-        ))
-        .bind::<BigInt, _>(store_id.get())
-        .bind::<Array<Text>, _>(&patterns)
-        .bind::<Text, _>(level)
-        .bind::<Integer, _>(low_below)
-        .bind::<BigInt, _>(page.limit())
-        .bind::<BigInt, _>(page.offset())
+        let count_limit = i64::from(browse.count_limit);
+        let count: Total = browse_filter(
+            Sql::new("SELECT count(*) AS total FROM (SELECT 1"),
+            store_id,
+            browse,
+        )
+        .push(" LIMIT ")
+        .param::<BigInt, _>(count_limit + 1)
+        .push(") AS counted")
+        .query
+        .get_result(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        let rows: Vec<InventoryRow> = browse_filter(
+            Sql::new(
+                "SELECT i.product_id, p.title, p.price,
+                        (SELECT c.name FROM categories c WHERE c.id = p.category_id) AS category_name,
+                        i.quantity",
+            ),
+            store_id,
+            browse,
+        )
+        .push(order_by(browse.sort))
+        .push(" LIMIT ")
+        .param::<BigInt, _>(page.limit())
+        .push(" OFFSET ")
+        .param::<BigInt, _>(page.offset())
+        .query
         .load(&mut *conn)
         .await
         .map_err(db_error)?;

@@ -21,7 +21,7 @@ mod replica;
 mod retention;
 mod rows;
 pub mod schema;
-mod search;
+pub(crate) mod search;
 mod stock_adjustment;
 mod stock_movements;
 mod stores;

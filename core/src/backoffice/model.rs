@@ -81,7 +81,7 @@ impl InventorySort {
 }
 
 /// Which rows of a store's inventory to show, and in what order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InventoryBrowse {
     /// Only products whose title contains these words (case-insensitive); `None`: every one.
     pub title: Option<String>,
@@ -91,11 +91,17 @@ pub struct InventoryBrowse {
     pub sort: InventorySort,
     /// The low threshold.
     pub low_below: u32,
+    /// How far the rows are counted: past it the count says "more than" (a store of 300,000
+    /// rows is not counted to the last on every page; its pages are still reached one by one).
+    pub count_limit: u32,
 }
 
 impl InventoryBrowse {
     /// Longest title filter accepted.
     pub const MAX_TITLE_CHARS: usize = 200;
+
+    /// Rows counted at most (see [`Self::count_limit`]).
+    pub const COUNT_LIMIT: u32 = 10_000;
 
     /// A filter from what the form sent: the title trimmed (blank is no filter).
     ///
@@ -114,6 +120,7 @@ impl InventoryBrowse {
             level,
             sort,
             low_below: low_below.max(1),
+            count_limit: Self::COUNT_LIMIT,
         })
     }
 }

@@ -57,7 +57,7 @@ async fn the_overview_counts_a_store_tokens_stores_only_and_orders_since_midnigh
 async fn a_store_token_may_not_browse_another_stores_inventory_and_learns_nothing_of_it() {
     let repo = MockBackofficeRepository::new(); // a call would panic
     let stores = MockStoreRepository::new(); // no lookup either
-    let browse = InventoryBrowse::default();
+    let browse = InventoryBrowse::new("", StockLevel::All, InventorySort::Title, 5).unwrap();
     let page = PageRequest::new(None, None, 50).unwrap();
     let result = browse_inventory(&repo, &stores, &store_token(&[1]), 2, &browse, page).await;
     assert!(matches!(result, Err(Error::Forbidden(_))), "{result:?}");
@@ -69,7 +69,7 @@ async fn an_unknown_store_is_not_found() {
     let mut stores = MockStoreRepository::new();
     stores.expect_store_exists().returning(|_| Ok(false));
     let page = PageRequest::new(None, None, 50).unwrap();
-    let browse = InventoryBrowse::default();
+    let browse = InventoryBrowse::new("", StockLevel::All, InventorySort::Title, 5).unwrap();
     let result = browse_inventory(
         &repo,
         &stores,

@@ -94,6 +94,8 @@ struct StorePage {
     rows: Vec<Row>,
     can_adjust: bool,
     total: u64,
+    /// The count stops past this many (`total` is then this plus one).
+    count_limit: u64,
     pager: Pager,
     low_below: u32,
     notice: Option<String>,
@@ -335,6 +337,7 @@ async fn render_store(
             rows,
             can_adjust,
             total: listed.total,
+            count_limit: u64::from(browse.count_limit),
             pager,
             low_below,
             notice,

@@ -3,7 +3,7 @@
 //! two index-backed queries.
 
 mod page;
-mod query;
+pub(super) mod query;
 
 use aforro_core::search::{CatalogSearch, ProductHit, ProductSearch, SearchResults, SuggestText};
 use aforro_core::{CategoryId, ProductId, Result};

@@ -9,26 +9,26 @@ use diesel::sql_types::{BigInt, Numeric, Text};
 
 /// A boxed SQL query that numbers its own placeholders, so optional filters can be appended
 /// in any combination with every value bound, never formatted into the SQL.
-pub(super) struct Sql<'a> {
-    pub(super) query: BoxedSqlQuery<'a, Pg, SqlQuery>,
+pub(in crate::postgres) struct Sql<'a> {
+    pub(in crate::postgres) query: BoxedSqlQuery<'a, Pg, SqlQuery>,
     params: usize,
 }
 
 impl<'a> Sql<'a> {
-    pub(super) fn new(text: &str) -> Self {
+    pub(in crate::postgres) fn new(text: &str) -> Self {
         Self {
             query: diesel::sql_query(text).into_boxed(),
             params: 0,
         }
     }
 
-    pub(super) fn push(mut self, text: &str) -> Self {
+    pub(in crate::postgres) fn push(mut self, text: &str) -> Self {
         self.query = self.query.sql(text);
         self
     }
 
     /// Appends `$n` bound to `value`.
-    pub(super) fn param<ST, V>(mut self, value: V) -> Self
+    pub(in crate::postgres) fn param<ST, V>(mut self, value: V) -> Self
     where
         ST: Send + 'a,
         Pg: diesel::sql_types::HasSqlType<ST>,
@@ -41,7 +41,7 @@ impl<'a> Sql<'a> {
 }
 
 /// `LIKE` pattern text with `%`, `_` and `\` taken literally.
-pub(super) fn like_escape(text: &str) -> String {
+pub(in crate::postgres) fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 

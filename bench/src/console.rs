@@ -1,0 +1,163 @@
+//! `bench console`: how long the staff console's pages take at scale, on a generated workload.
+//!
+//! One signed-in client (a catalogue token) sends requests drawn with a fixed seed: the
+//! overview; a store's stock page (a random store, page and sort); the same page searched by
+//! title — one word, two words, a prefix of three or more letters, a word that matches
+//! nothing — drawn from the seeder's own vocabulary; and the low and out-of-stock filters.
+//! Latency is measured per class and overall (client side, over loopback).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+use crate::latency::{ms, percentile};
+
+// The seeder's word lists (a binary's module, read as a file: the words products are made of).
+#[path = "../../seeder/src/words.rs"]
+#[allow(dead_code)]
+mod words;
+
+/// What to measure.
+pub struct Plan {
+    /// A staff token to sign in with.
+    pub token: String,
+    /// Stores 1..=N are drawn from.
+    pub stores: u64,
+    /// Requests in all (drawn; the first `warmup` are not counted).
+    pub requests: usize,
+    /// Requests sent before measuring.
+    pub warmup: usize,
+    /// Seed of the draw.
+    pub seed: u64,
+}
+
+const CLASSES: [&str; 8] = [
+    "overview",
+    "stock page",
+    "title: one word",
+    "title: two words",
+    "title: prefix",
+    "title: no match",
+    "low stock",
+    "out of stock",
+];
+
+fn word(rng: &mut StdRng) -> String {
+    let kinds: Vec<&str> = words::CATEGORIES
+        .iter()
+        .flat_map(|(_, kinds)| kinds.iter().copied())
+        .collect();
+    let pool: [&[&str]; 3] = [&kinds, words::VARIETIES, words::QUALITIES];
+    let list = pool[rng.random_range(0..pool.len())];
+    let phrase = list[rng.random_range(0..list.len())];
+    // Multi-word entries ("Sea Salt"): one of their words.
+    let parts: Vec<&str> = phrase.split_whitespace().collect();
+    parts[rng.random_range(0..parts.len())].to_owned()
+}
+
+fn draw(rng: &mut StdRng, stores: u64) -> (usize, String) {
+    let class = rng.random_range(0..CLASSES.len());
+    let store = rng.random_range(1..=stores);
+    let sorts = ["title", "quantity", "-quantity"];
+    let sort = sorts[rng.random_range(0..sorts.len())];
+    let page = match rng.random_range(0..10) {
+        0..=5 => 1,
+        6..=8 => rng.random_range(2..=5),
+        _ => rng.random_range(6..=20),
+    };
+    let base = format!("/console/stores/{store}/");
+    let path = match class {
+        0 => "/console/".to_owned(),
+        1 => format!("{base}?sort={sort}&page={page}"),
+        2 => format!("{base}?q={}", word(rng)),
+        3 => format!("{base}?q={}+{}", word(rng), word(rng)),
+        4 => {
+            let whole = word(rng);
+            let length = rng.random_range(3..=whole.len().max(3));
+            format!("{base}?q={}", &whole[..length.min(whole.len())])
+        }
+        5 => format!("{base}?q=zq{}x", rng.random_range(100..999)),
+        6 => format!("{base}?stock=low&sort={sort}"),
+        _ => format!("{base}?stock=out&sort={sort}&page={}", page.min(3)),
+    };
+    (class, path)
+}
+
+/// Signs in and runs the plan; prints one table.
+pub async fn run(base: &str, plan: &Plan) -> anyhow::Result<()> {
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let response = plain
+        .post(format!("{base}/console/login"))
+        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("token={}", plan.token))
+        .send()
+        .await?;
+    let cookie = response
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .context("sign-in set no cookie: is the token right?")?
+        .to_str()?
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let mut headers = reqwest::header::HeaderMap::new();
+    let mut value = reqwest::header::HeaderValue::from_str(&cookie)?;
+    value.set_sensitive(true);
+    headers.insert(reqwest::header::COOKIE, value);
+    let client = reqwest::Client::builder().default_headers(headers).build()?;
+
+    let mut rng = StdRng::seed_from_u64(plan.seed);
+    let mut by_class: Vec<Vec<Duration>> = vec![Vec::new(); CLASSES.len()];
+    let mut slowest: Vec<(Duration, String)> = Vec::new();
+    for i in 0..plan.warmup + plan.requests {
+        let (class, path) = draw(&mut rng, plan.stores);
+        let started = Instant::now();
+        let response = client.get(format!("{base}{path}")).send().await?;
+        let status = response.status();
+        response.bytes().await?;
+        let took = started.elapsed();
+        if !status.is_success() {
+            bail!("{path}: {status}");
+        }
+        if i >= plan.warmup {
+            by_class[class].push(took);
+            slowest.push((took, path));
+        }
+    }
+    println!(
+        "console pages: {} requests (after {} warm-up), one client",
+        plan.requests, plan.warmup
+    );
+    println!("| class | n | p50 ms | p95 ms | p99 ms | max ms |");
+    println!("| --- | --- | --- | --- | --- | --- |");
+    let mut all = Vec::new();
+    for (class, latencies) in CLASSES.iter().zip(by_class.iter_mut()) {
+        latencies.sort_unstable();
+        all.extend_from_slice(latencies);
+        print_row(class, latencies);
+    }
+    all.sort_unstable();
+    print_row("**all**", &all);
+    slowest.sort_by_key(|(took, _)| std::cmp::Reverse(*took));
+    println!("\nslowest requests:");
+    for (took, path) in slowest.iter().take(10) {
+        println!("  {} ms  {path}", ms(*took));
+    }
+    Ok(())
+}
+
+fn print_row(label: &str, sorted: &[Duration]) {
+    println!(
+        "| {label} | {} | {} | {} | {} | {} |",
+        sorted.len(),
+        ms(percentile(sorted, 50.0)),
+        ms(percentile(sorted, 95.0)),
+        ms(percentile(sorted, 99.0)),
+        ms(sorted.last().copied().unwrap_or_default()),
+    );
+}
