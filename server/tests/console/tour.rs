@@ -44,6 +44,33 @@ async fn every_page_loads_and_is_accessible() {
         browser.check_page(name).await;
     }
 
+    // On a tablet held upright (an iPad's 820 CSS pixels): nothing wider than the screen, so
+    // nothing needs scrolling sideways.
+    browser
+        .client
+        .set_window_size(820, 1180)
+        .await
+        .expect("tablet size");
+    for (path, name) in &pages {
+        browser.goto(path).await;
+        let overflow = browser
+            .js(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await;
+        browser.screenshot(&format!("tablet-{name}")).await;
+        assert!(
+            overflow.as_i64().unwrap_or(1) <= 0,
+            "{path} is {overflow} px wider than a tablet"
+        );
+    }
+    browser
+        .client
+        .set_window_size(1280, 1000)
+        .await
+        .expect("desktop size");
+
     // The low-stock filter keeps Oolong (1 left) and drops Green Tea (5, not fewer than 5).
     browser.goto("/console/stores/1/?stock=low").await;
     assert!(browser.has("tr#product-2").await && !browser.has("tr#product-1").await);
