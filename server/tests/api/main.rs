@@ -9,6 +9,7 @@ mod catalogue;
 mod cli;
 mod cluster_failover;
 mod console;
+mod console_catalogue;
 mod console_orders;
 mod console_stock;
 mod contention;
