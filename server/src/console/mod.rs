@@ -15,6 +15,7 @@ mod movements;
 mod orders;
 mod overview;
 mod page;
+mod product_form;
 mod products;
 mod session;
 mod sign_in;
