@@ -10,6 +10,7 @@ mod cli;
 mod cluster_failover;
 mod console;
 mod console_catalogue;
+mod console_catalogue_refusals;
 mod console_orders;
 mod console_stock;
 mod contention;
