@@ -333,3 +333,43 @@ async fn many_clients_at_once_create_one_category_per_name_and_leave_search_exac
     let (_, product) = api(&app, "/products/1/").await;
     assert_eq!(product["price"], price.as_str());
 }
+
+#[tokio::test]
+async fn the_lists_come_in_pages_and_a_bad_page_is_shown_in_words() {
+    let app = TestApp::spawn().await;
+    let visitor = buyer(&app).await;
+    app.db
+        .run_sql(
+            "INSERT INTO categories (name) SELECT 'Aisle ' || lpad(n::text, 2, '0') FROM generate_series(1, 60) AS n;
+             INSERT INTO stores (name, location) SELECT 'Kiosk ' || lpad(n::text, 2, '0'), 'Faro' FROM generate_series(1, 60) AS n",
+        )
+        .await;
+    for (list, total, last_on_page_two) in [
+        ("/console/categories/", "62 categories, page 2 of 2.", "Snacks"),
+        ("/console/stores/", "62 stores, page 2 of 2.", "Ribeira"),
+    ] {
+        let (status, html) = visitor.page(list).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(html.contains("rel=\"next\""), "{html}");
+        assert!(
+            !html.contains(last_on_page_two),
+            "{list}: sorted by name, it is on page two"
+        );
+        let (status, html) = visitor.page(&format!("{list}?page=2")).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(html.contains(total), "{list}: {html}");
+        assert!(html.contains(last_on_page_two), "{list}: {html}");
+        assert!(html.contains("rel=\"prev\""), "{html}");
+        let (status, html) = visitor.page(&format!("{list}?page=abc")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{list}");
+        assert!(html.contains("Page: must be a page number"), "{list}: {html}");
+    }
+    let (status, html) = visitor.page("/console/products/?page=0").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Page: must be between 1 and"), "{html}");
+    let (status, html) = visitor
+        .page(&format!("/console/products/?q={}", "x".repeat(201)))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("aria-describedby=\"q-error\""), "{html}");
+}
