@@ -3,8 +3,9 @@
 use aforro_core::backoffice::{
     BackofficeRepository, InventoryBrowse, InventorySort, OrderCounts, StockLevel, StoreStock,
 };
+use aforro_core::catalogue::{Category, Store};
 use aforro_core::inventory::InventoryItem;
-use aforro_core::{Page, PageRequest, Result, StoreId};
+use aforro_core::{CategoryId, Page, PageRequest, Result, StoreId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -41,6 +42,27 @@ struct StatusCount {
     #[diesel(sql_type = BigInt)]
     count: i64,
 }
+
+#[derive(QueryableByName)]
+struct CategoryChoice {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
+struct StoreRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    location: String,
+}
+
+/// The stores a list keeps: `$1` the ids, or null for every store.
+const STORES_FILTER: &str = "FROM stores WHERE $1::bigint[] IS NULL OR id = ANY ($1)";
 
 #[derive(QueryableByName)]
 struct Total {
@@ -194,6 +216,58 @@ impl BackofficeRepository for Postgres {
             items: rows
                 .into_iter()
                 .map(InventoryRow::into_item)
+                .collect::<Result<_>>()?,
+            total: total(count.total)?,
+            request: page,
+        })
+    }
+
+    async fn category_choices(&self, limit: u32) -> Result<Vec<Category>> {
+        let (mut conn, _) = self.read_conn().await?;
+        let rows: Vec<CategoryChoice> =
+            diesel::sql_query("SELECT id, name FROM categories ORDER BY lower(name), id LIMIT $1")
+                .bind::<BigInt, _>(i64::from(limit))
+                .load(&mut *conn)
+                .await
+                .map_err(db_error)?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(Category {
+                    id: id(row.id, CategoryId::new)?,
+                    name: row.name,
+                })
+            })
+            .collect()
+    }
+
+    /// Two queries: the count, and the page.
+    async fn list_stores(&self, stores: Option<Vec<StoreId>>, page: PageRequest) -> Result<Page<Store>> {
+        let (mut conn, _) = self.read_conn().await?;
+        let ids = raw_ids(stores);
+        let count: Total = diesel::sql_query(format!("SELECT count(*) AS total {STORES_FILTER}"))
+            .bind::<Nullable<Array<BigInt>>, _>(&ids)
+            .get_result(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        let rows: Vec<StoreRow> = diesel::sql_query(format!(
+            "SELECT id, name, location {STORES_FILTER} ORDER BY lower(name), id LIMIT $2 OFFSET $3"
+        ))
+        .bind::<Nullable<Array<BigInt>>, _>(&ids)
+        .bind::<BigInt, _>(page.limit())
+        .bind::<BigInt, _>(page.offset())
+        .load(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        Ok(Page {
+            items: rows
+                .into_iter()
+                .map(|row| {
+                    Ok(Store {
+                        id: id(row.id, StoreId::new)?,
+                        name: row.name,
+                        location: row.location,
+                    })
+                })
                 .collect::<Result<_>>()?,
             total: total(count.total)?,
             request: page,
