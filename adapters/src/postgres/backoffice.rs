@@ -80,12 +80,18 @@ const MAX_TITLE_WORDS: usize = 8;
 /// The rows a browse keeps, from `i`/`p`: the store, each word of the title (case-insensitive,
 /// as a substring, on `lower(title)` so the trigram index can serve it) and the level. Every
 /// value is bound, never formatted into the SQL.
-fn browse_filter<'a>(mut sql: Sql<'a>, store_id: StoreId, browse: &InventoryBrowse) -> Sql<'a> {
+///
+/// The count joins products only when it filters on titles: counting a store's rows by level
+/// needs the stock rows alone (measured: the join made an unfiltered count 150 ms at 300,000
+/// rows a store).
+fn browse_filter<'a>(mut sql: Sql<'a>, store_id: StoreId, browse: &InventoryBrowse, page: bool) -> Sql<'a> {
+    let join = page || browse.title.is_some();
     sql = sql
-        .push(
-            " FROM inventory i JOIN products p ON p.id = i.product_id
-             WHERE i.store_id = ",
-        )
+        .push(if join {
+            " FROM inventory i JOIN products p ON p.id = i.product_id WHERE i.store_id = "
+        } else {
+            " FROM inventory i WHERE i.store_id = "
+        })
         .param::<BigInt, _>(store_id.get());
     for word in browse
         .title
@@ -186,6 +192,7 @@ impl BackofficeRepository for Postgres {
             Sql::new("SELECT count(*) AS total FROM (SELECT 1"),
             store_id,
             browse,
+            false,
         )
         .push(" LIMIT ")
         .param::<BigInt, _>(count_limit + 1)
@@ -202,6 +209,7 @@ impl BackofficeRepository for Postgres {
             ),
             store_id,
             browse,
+            true,
         )
         .push(order_by(browse.sort))
         .push(" LIMIT ")
