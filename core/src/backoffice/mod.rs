@@ -13,7 +13,8 @@ pub use model::{
 #[cfg(any(test, feature = "mock"))]
 pub use usecases::MockBackofficeRepository;
 pub use usecases::{
-    browse_inventory, overview, store_orders, view_order, visible_stores, BackofficeRepository,
+    browse_inventory, category_choices, list_stores, overview, store_orders, view_order, visible_stores,
+    BackofficeRepository, MAX_CATEGORY_CHOICES,
 };
 
 #[cfg(test)]

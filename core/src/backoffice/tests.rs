@@ -5,8 +5,9 @@ use mockall::predicate::eq;
 
 use super::*;
 use crate::auth::{Principal, TokenName, TokenScope};
+use crate::catalogue::{Category, Store};
 use crate::stores::MockStoreRepository;
-use crate::{Error, PageRequest, StoreId};
+use crate::{CategoryId, Error, Page, PageRequest, StoreId};
 
 fn store(id: i64) -> StoreId {
     StoreId::new(id).unwrap()
@@ -159,4 +160,68 @@ async fn a_store_token_sees_its_stores_orders_only_and_learns_nothing_of_others(
     let page = PageRequest::new(None, None, 50).unwrap();
     let result = store_orders(&orders, &stores, &baixa, 2, page).await;
     assert!(matches!(result, Err(Error::Forbidden(_))), "{result:?}");
+}
+
+fn page_of<T>(items: Vec<T>, request: PageRequest) -> Page<T> {
+    Page {
+        total: items.len() as u64,
+        items,
+        request,
+    }
+}
+
+#[tokio::test]
+async fn a_store_token_lists_only_its_own_stores_and_a_catalogue_token_every_store() {
+    let page = PageRequest::new(Some(2), Some(10), 50).unwrap();
+    let baixa = Store {
+        id: store(5),
+        name: "Baixa".into(),
+        location: "Lisbon".into(),
+    };
+    let mut repo = MockBackofficeRepository::new();
+    let listed = baixa.clone();
+    repo.expect_list_stores()
+        .with(eq(Some(vec![store(2), store(5)])), eq(page))
+        .times(1)
+        .returning(move |_, page| Ok(page_of(vec![listed.clone()], page)));
+    let own = list_stores(&repo, &store_token(&[5, 2]), page).await.unwrap();
+    assert_eq!(own.items, vec![baixa]);
+    assert_eq!(own.request, page);
+
+    let mut every = MockBackofficeRepository::new();
+    every
+        .expect_list_stores()
+        .with(eq(None), eq(page))
+        .times(1)
+        .returning(|_, page| Ok(page_of(vec![], page)));
+    list_stores(&every, &principal(TokenScope::Catalogue), page)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_product_form_offers_the_categories_up_to_the_bound() {
+    let mut repo = MockBackofficeRepository::new();
+    repo.expect_category_choices()
+        .with(eq(MAX_CATEGORY_CHOICES))
+        .times(1)
+        .returning(|_| {
+            Ok(vec![Category {
+                id: CategoryId::new(1).unwrap(),
+                name: "Beverages".into(),
+            }])
+        });
+    let choices = category_choices(&repo).await.unwrap();
+    assert_eq!(choices.len(), 1);
+    assert_eq!(choices[0].name, "Beverages");
+}
+
+#[tokio::test]
+async fn a_failing_store_list_is_the_repositorys_error() {
+    let mut repo = MockBackofficeRepository::new();
+    repo.expect_list_stores()
+        .returning(|_, _| Err(Error::Unavailable("down".into())));
+    let page = PageRequest::new(None, None, 50).unwrap();
+    let result = list_stores(&repo, &principal(TokenScope::Catalogue), page).await;
+    assert!(matches!(result, Err(Error::Unavailable(_))), "{result:?}");
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::model::{InventoryBrowse, OrderCounts, Overview, StoreStock};
 use crate::auth::{authorize, Action, Principal, TokenScope};
+use crate::catalogue::{Category, Store};
 use crate::inventory::InventoryItem;
 use crate::orders::{Order, OrderRepository, OrderSummary};
 use crate::stores::{require_store, StoreRepository};
@@ -30,7 +31,17 @@ pub trait BackofficeRepository: Send + Sync {
         browse: &InventoryBrowse,
         page: PageRequest,
     ) -> Result<Page<InventoryItem>>;
+
+    /// The categories by name (case-insensitive), then id: the first `limit` of them.
+    async fn category_choices(&self, limit: u32) -> Result<Vec<Category>>;
+
+    /// A page of every store (or only `stores`), by name (case-insensitive) then id, and their
+    /// total.
+    async fn list_stores(&self, stores: Option<Vec<StoreId>>, page: PageRequest) -> Result<Page<Store>>;
 }
+
+/// Most categories a product form offers: far more than a shop has, and a bound on the page.
+pub const MAX_CATEGORY_CHOICES: u32 = 1_000;
 
 /// The stores `principal` may see: `None` for every store (a catalogue token).
 pub fn visible_stores(principal: &Principal) -> Option<Vec<StoreId>> {
@@ -127,4 +138,20 @@ pub async fn view_order(
         entity: Entity::Order,
         id: raw_order_id,
     })
+}
+
+/// The categories a product form offers (public, like the API's list of them), by name: at
+/// most [`MAX_CATEGORY_CHOICES`].
+pub async fn category_choices(repo: &dyn BackofficeRepository) -> Result<Vec<Category>> {
+    repo.category_choices(MAX_CATEGORY_CHOICES).await
+}
+
+/// A page of the stores `principal` may see, by name then id: a store token's own stores, or
+/// every store for a catalogue token.
+pub async fn list_stores(
+    repo: &dyn BackofficeRepository,
+    principal: &Principal,
+    page: PageRequest,
+) -> Result<Page<Store>> {
+    repo.list_stores(visible_stores(principal), page).await
 }

@@ -6,6 +6,8 @@
 //! no SQL and no business rule lives in them. Templates are askama's, checked when the server
 //! compiles (a misspelt field is a build error) and escaped by default.
 
+mod categories;
+mod editing;
 mod form;
 mod headers;
 mod inventory;
@@ -13,8 +15,11 @@ mod movements;
 mod orders;
 mod overview;
 mod page;
+mod product_form;
+mod products;
 mod session;
 mod sign_in;
+mod stores;
 
 use actix_web::http::header;
 use actix_web::middleware::from_fn;
@@ -38,6 +43,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/login", web::post().to(sign_in::sign_in))
             .route("/logout", web::post().to(sign_in::sign_out))
             .route("/assets/console.css", web::get().to(stylesheet))
+            .route("/products", web::get().to(products::list))
+            .route("/products", web::post().to(products::create))
+            .route("/products/{product_id}", web::get().to(products::show))
+            .route("/products/{product_id}", web::post().to(products::update))
+            .route("/categories", web::get().to(categories::list))
+            .route("/categories", web::post().to(categories::create))
+            .route("/categories/{category_id}", web::post().to(categories::rename))
+            // `/stores/{id}` is the store's stock; its edit page is a path of its own below it
+            // (a segment never spans a `/`, so neither shadows the other).
+            .route("/stores", web::get().to(stores::list))
+            .route("/stores", web::post().to(stores::create))
+            .route("/stores/{store_id}/edit", web::get().to(stores::edit_page))
+            .route("/stores/{store_id}/edit", web::post().to(stores::edit))
             .route("/stores/{store_id}", web::get().to(inventory::store_page))
             .route(
                 "/stores/{store_id}/inventory/{product_id}/adjust",

@@ -9,6 +9,8 @@ mod catalogue;
 mod cli;
 mod cluster_failover;
 mod console;
+mod console_catalogue;
+mod console_catalogue_refusals;
 mod console_orders;
 mod console_stock;
 mod contention;
