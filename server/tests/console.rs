@@ -25,6 +25,8 @@ mod pages;
 // The scenarios.
 #[path = "console/access.rs"]
 mod access;
+#[path = "console/catalogue.rs"]
+mod catalogue;
 #[path = "console/session.rs"]
 mod session;
 #[path = "console/stock.rs"]

@@ -4,12 +4,7 @@ use serde_json::Value;
 
 use crate::browser::Browser;
 use crate::helpers::TestApp;
-use crate::pages::api_quantity;
-
-/// The catalogue's pages and their create or rename forms: none is for a store token.
-const CATALOGUE_FORMS: &str = "form[method='post'][action^='/console/products'], \
-     form[method='post'][action^='/console/categories'], \
-     form[method='post'][action='/console/stores/'], form[method='post'][action$='/edit/']";
+use crate::pages::{api_quantity, CATALOGUE_FORMS};
 
 /// Store 1's token sees store 1 only: store 2's page is refused (403 or 404) and shows none of
 /// its stock, a form aimed at store 2 changes nothing, and no page offers a catalogue form.

@@ -10,6 +10,11 @@ use crate::helpers::TestApp;
 
 /// The sign-in form, the one that asks for a token.
 const SIGN_IN_FORM: &str = "form[method='post'][action='/console/login']";
+/// The catalogue's pages and their create or rename forms: none is for a store token.
+pub const CATALOGUE_FORMS: &str = "form[method='post'][action^='/console/products'], \
+     form[method='post'][action^='/console/categories'], \
+     form[method='post'][action='/console/stores'], form[method='post'][action$='/edit']";
+
 /// The header's sign-out form, on every page of a signed-in person.
 const SIGN_OUT_FORM: &str = "header form[method='post'][action='/console/logout']";
 

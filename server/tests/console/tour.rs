@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::browser::Browser;
 use crate::helpers::TestApp;
-use crate::pages::api_quantity;
+use crate::pages::{api_quantity, CATALOGUE_FORMS};
 
 #[tokio::test]
 async fn every_page_loads_and_is_accessible() {
@@ -36,12 +36,30 @@ async fn every_page_loads_and_is_accessible() {
         ),
         ("/console/stores/1/orders/".to_owned(), "store-orders"),
         (format!("/console/orders/{order_id}/"), "order"),
+        ("/console/products/".to_owned(), "products-catalogue-token"),
+        ("/console/products/1/".to_owned(), "product"),
+        ("/console/categories/".to_owned(), "categories-catalogue-token"),
+        ("/console/stores/".to_owned(), "stores-catalogue-token"),
+        ("/console/stores/1/edit/".to_owned(), "store-edit-catalogue-token"),
     ];
     for (path, name) in &pages {
         browser.goto(path).await;
         assert_eq!(browser.status().await, 200, "GET {path}");
         assert!(browser.is_signed_in().await, "{path} is a signed-in page");
         browser.check_page(name).await;
+    }
+    // What a store token must not see (`access.rs`), head office does.
+    for path in [
+        "/console/products/",
+        "/console/products/1/",
+        "/console/categories/",
+        "/console/stores/",
+    ] {
+        browser.goto(path).await;
+        assert!(
+            browser.has(CATALOGUE_FORMS).await,
+            "{path} offers head office its forms"
+        );
     }
 
     // On a tablet held upright (an iPad's 820 CSS pixels): nothing wider than the screen, so
