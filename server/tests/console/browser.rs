@@ -32,11 +32,12 @@ static SESSIONS: Semaphore = Semaphore::const_new(MAX_SESSIONS);
 
 /// Runs chromedriver in its own process group (`process_group(0)`, the shell its leader) and
 /// kills the group when stdin reaches end of file: the test process holds the other end and
-/// never writes, so that is when it exits. The shell ignores the TERM it sends its group, then
-/// KILLs what is left (itself included), and removes the browsers' temporary profiles.
+/// never writes, so that is when it exits. The shell ignores the TERM it sends its group (only
+/// once chromedriver has started: an ignored signal stays ignored in the programs it starts),
+/// then KILLs what is left (itself included), and removes the browsers' temporary profiles.
 const WATCHDOG: &str = r#"
-trap '' TERM
 TMPDIR="$2" "$1" --port="$3" --log-level=WARNING &
+trap '' TERM
 read -r _ || true
 kill -TERM 0 2>/dev/null
 sleep 1
