@@ -14,7 +14,6 @@ use serde::Deserialize;
 use super::editing::{can_write_catalogue, list_page, refusal, see_other, text, url, writer, Pager, Typed};
 use super::page::{render, ConsoleError, Layout};
 use super::session::Signed;
-use crate::extract::read_form;
 use crate::state::AppState;
 
 /// The list's page, and the category just written (after the redirect).
@@ -29,7 +28,6 @@ pub struct CategoriesQuery {
 /// A category form (create, or a row's rename), as posted.
 #[derive(Debug, Deserialize)]
 pub struct CategoryForm {
-    csrf: Option<String>,
     name: Option<String>,
     /// The page the form was on (a rename goes back to it).
     #[serde(default)]
@@ -87,10 +85,7 @@ pub async fn create(
     signed: Signed,
     payload: web::Payload,
 ) -> Result<HttpResponse, ConsoleError> {
-    let form: CategoryForm = read_form(&req, payload.into_inner())
-        .await
-        .map_err(|error| signed.failed(error))?;
-    signed.check_csrf(form.csrf.as_deref())?;
+    let form: CategoryForm = signed.submitted(&req, payload).await?;
     let created = catalogue::create_category(writer(&state), &signed.session.principal, &input(&form)).await;
     match created {
         Ok(category) => Ok(written(&category, "")),
@@ -112,10 +107,7 @@ pub async fn rename(
     payload: web::Payload,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = path.parse::<i64>().unwrap_or(0);
-    let form: CategoryForm = read_form(&req, payload.into_inner())
-        .await
-        .map_err(|error| signed.failed(error))?;
-    signed.check_csrf(form.csrf.as_deref())?;
+    let form: CategoryForm = signed.submitted(&req, payload).await?;
     let renamed =
         catalogue::rename_category(writer(&state), &signed.session.principal, id, &input(&form)).await;
     match renamed {

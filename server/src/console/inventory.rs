@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 use super::form::{page_request, FieldErrors, Filters, Pager};
 use super::page::{render, ConsoleError, Layout};
 use super::session::Signed;
-use crate::extract::read_form;
 use crate::routes::money;
 use crate::routes::stock::record_adjustment;
 use crate::state::AppState;
@@ -124,7 +123,6 @@ pub async fn store_page(
 /// The stock form of one row.
 #[derive(Debug, Deserialize)]
 pub struct AdjustForm {
-    csrf: Option<String>,
     idempotency_key: Option<String>,
     delta: Option<String>,
     reason: Option<String>,
@@ -148,10 +146,7 @@ pub async fn adjust(
     // Scope first: a store token learns nothing of another store from its forms.
     inventory::authorize_store(&signed.session.principal, store_id, Action::AdjustStock)
         .map_err(|error| signed.failed(error))?;
-    let form: AdjustForm = read_form(&req, payload.into_inner())
-        .await
-        .map_err(|error| signed.failed(error))?;
-    signed.check_csrf(form.csrf.as_deref())?;
+    let form: AdjustForm = signed.submitted(&req, payload).await?;
 
     let typed = StockForm {
         key: form.idempotency_key.clone().unwrap_or_default(),

@@ -16,7 +16,6 @@ use serde::Deserialize;
 use super::form::{page_request, when, FieldErrors, Pager};
 use super::page::{render, ConsoleError, Layout};
 use super::session::Signed;
-use crate::extract::read_form;
 use crate::state::AppState;
 
 const PAGE_SIZE: u32 = 50;
@@ -143,7 +142,6 @@ pub async fn order_page(
 /// The cancel form.
 #[derive(Debug, Deserialize)]
 pub struct CancelForm {
-    csrf: Option<String>,
     idempotency_key: Option<String>,
     note: Option<String>,
 }
@@ -163,10 +161,7 @@ pub async fn cancel(
     let order_id = orders::authorize_cancel(state.orders.as_ref(), principal, raw_id)
         .await
         .map_err(|error| signed.failed(error))?;
-    let form: CancelForm = read_form(&req, payload.into_inner())
-        .await
-        .map_err(|error| signed.failed(error))?;
-    signed.check_csrf(form.csrf.as_deref())?;
+    let form: CancelForm = signed.submitted(&req, payload).await?;
     let typed_note = form.note.unwrap_or_default();
     let request = CancelOrder {
         note: Some(typed_note.trim().to_owned()).filter(|note| !note.is_empty()),

@@ -15,8 +15,6 @@ use crate::state::AppState;
 /// A product form (create or edit), as posted.
 #[derive(Debug, Deserialize)]
 pub struct ProductForm {
-    /// The session's CSRF token.
-    pub csrf: Option<String>,
     title: Option<String>,
     description: Option<String>,
     price: Option<String>,
@@ -103,7 +101,6 @@ mod tests {
 
     fn form(category: Option<&str>, description: Option<&str>) -> ProductForm {
         ProductForm {
-            csrf: None,
             title: Some("Tea".into()),
             description: description.map(String::from),
             price: Some(" 4.20 ".into()),

@@ -18,7 +18,6 @@ use super::form::Filters;
 use super::page::{render, ConsoleError, Layout};
 use super::product_form::{choices, edit_form, input, typed, Choice, ProductForm};
 use super::session::Signed;
-use crate::extract::read_form;
 use crate::routes::money;
 use crate::state::AppState;
 
@@ -87,10 +86,7 @@ pub async fn create(
     signed: Signed,
     payload: web::Payload,
 ) -> Result<HttpResponse, ConsoleError> {
-    let form: ProductForm = read_form(&req, payload.into_inner())
-        .await
-        .map_err(|error| signed.failed(error))?;
-    signed.check_csrf(form.csrf.as_deref())?;
+    let form: ProductForm = signed.submitted(&req, payload).await?;
     let created = match input(&form) {
         Ok(input) => catalogue::create_product(writer(&state), &signed.session.principal, &input).await,
         Err(bad) => Err(Error::Invalid(vec![bad])),
@@ -150,10 +146,7 @@ pub async fn update(
     payload: web::Payload,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = path.parse::<i64>().unwrap_or(0);
-    let form: ProductForm = read_form(&req, payload.into_inner())
-        .await
-        .map_err(|error| signed.failed(error))?;
-    signed.check_csrf(form.csrf.as_deref())?;
+    let form: ProductForm = signed.submitted(&req, payload).await?;
     let updated = match input(&form) {
         Ok(input) => catalogue::update_product(writer(&state), &signed.session.principal, id, &input).await,
         Err(bad) => Err(Error::Invalid(vec![bad])),

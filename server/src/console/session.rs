@@ -9,9 +9,12 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use aforro_core::auth::{self, Session};
 use aforro_core::Error;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use super::page::{ConsoleError, Layout};
 use crate::config::ConsoleSettings;
+use crate::extract::read_form;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -31,12 +34,30 @@ pub struct Signed {
     pub layout: Layout,
 }
 
+/// A posted form and the CSRF token it carries beside its own fields.
+#[derive(Debug, Deserialize)]
+struct WithCsrf<F> {
+    csrf: Option<String>,
+    #[serde(flatten)]
+    form: F,
+}
+
 impl Signed {
-    /// Checks a form's CSRF token (`403` and nothing changes when it is wrong).
-    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<(), ConsoleError> {
+    /// Reads a posted form (`crate::extract::read_form`) and checks its CSRF token before the
+    /// handler sees any of it: every console write of a signed-in person comes in here, so none
+    /// can forget the check (`403`, nothing changes).
+    pub async fn submitted<F: DeserializeOwned + 'static>(
+        &self,
+        req: &HttpRequest,
+        payload: web::Payload,
+    ) -> Result<F, ConsoleError> {
+        let WithCsrf { csrf, form } = read_form::<WithCsrf<F>>(req, payload.into_inner())
+            .await
+            .map_err(|error| self.failed(error))?;
         self.session
-            .check_csrf(submitted)
-            .map_err(|error| ConsoleError::failed(error, &self.layout))
+            .check_csrf(csrf.as_deref())
+            .map_err(|error| self.failed(error))?;
+        Ok(form)
     }
 
     /// A failure on this person's page.

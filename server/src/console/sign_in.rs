@@ -24,11 +24,9 @@ pub struct SignInForm {
     next: Option<String>,
 }
 
-/// A form whose only field is its CSRF token (sign-out).
+/// Sign-out's form: nothing but its CSRF token (checked by `Signed::submitted`).
 #[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    csrf: Option<String>,
-}
+pub struct SignOutForm {}
 
 /// Exchanges a staff token for a session: `303` to the page asked for, with the cookie; a
 /// wrong token is the sign-in page again with `401` and no cookie. Attempts are rate limited
@@ -94,10 +92,7 @@ pub async fn sign_out(
     signed: Signed,
     payload: web::Payload,
 ) -> Result<HttpResponse, ConsoleError> {
-    let form: CsrfForm = read_form(&req, payload.into_inner())
-        .await
-        .map_err(|error| signed.failed(error))?;
-    signed.check_csrf(form.csrf.as_deref())?;
+    let SignOutForm {} = signed.submitted(&req, payload).await?;
     let cookie = req.cookie(COOKIE).map(|cookie| cookie.value().to_owned());
     auth::sign_out(state.sessions.as_ref(), cookie.as_deref())
         .await

@@ -15,7 +15,6 @@ use serde::Deserialize;
 use super::editing::{can_write_catalogue, list_page, refusal, see_other, text, url, writer, Pager, Typed};
 use super::page::{render, ConsoleError, Layout};
 use super::session::Signed;
-use crate::extract::read_form;
 use crate::state::AppState;
 
 /// The list's page, and the store just written (after the redirect).
@@ -30,7 +29,6 @@ pub struct StoresQuery {
 /// A store form (create or edit), as posted.
 #[derive(Debug, Deserialize)]
 pub struct StoreForm {
-    csrf: Option<String>,
     name: Option<String>,
     location: Option<String>,
 }
@@ -83,10 +81,7 @@ pub async fn create(
     signed: Signed,
     payload: web::Payload,
 ) -> Result<HttpResponse, ConsoleError> {
-    let form: StoreForm = read_form(&req, payload.into_inner())
-        .await
-        .map_err(|error| signed.failed(error))?;
-    signed.check_csrf(form.csrf.as_deref())?;
+    let form: StoreForm = signed.submitted(&req, payload).await?;
     match catalogue::create_store(writer(&state), &signed.session.principal, &input(&form)).await {
         Ok(store) => Ok(written(&store)),
         Err(error) => {
@@ -123,10 +118,7 @@ pub async fn edit(
     payload: web::Payload,
 ) -> Result<HttpResponse, ConsoleError> {
     let id = path.parse::<i64>().unwrap_or(0);
-    let form: StoreForm = read_form(&req, payload.into_inner())
-        .await
-        .map_err(|error| signed.failed(error))?;
-    signed.check_csrf(form.csrf.as_deref())?;
+    let form: StoreForm = signed.submitted(&req, payload).await?;
     match catalogue::update_store(writer(&state), &signed.session.principal, id, &input(&form)).await {
         Ok(store) => Ok(written(&store)),
         Err(error) => {
