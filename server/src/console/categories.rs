@@ -11,7 +11,8 @@ use aforro_core::catalogue::{self, Category, CategoryInput};
 use askama::Template;
 use serde::Deserialize;
 
-use super::editing::{can_write_catalogue, list_page, refusal, see_other, text, url, writer, Pager, Typed};
+use super::editing::{can_write_catalogue, list_page, refusal, see_other, text, url, writer, Typed};
+use super::form::Pager;
 use super::page::{render, ConsoleError, Layout};
 use super::session::Signed;
 use crate::state::AppState;
@@ -186,7 +187,7 @@ async fn render_list(
             }
         })
         .collect();
-    let pager = Pager::of(&listed, |n| {
+    let pager = Pager::new(&listed, |n| {
         url("/console/categories/", &[("page", n.to_string())])
     });
     Ok(render(

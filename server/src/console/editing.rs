@@ -7,9 +7,9 @@ use actix_web::HttpResponse;
 use aforro_core::auth::{authorize, Action, Principal};
 use aforro_core::cache::WritePorts;
 use aforro_core::catalogue::{CatalogueWriter, Field};
-use aforro_core::{Error, FieldError, Page, PageRequest};
+use aforro_core::{Error, FieldError, PageRequest};
 
-use super::form::FieldErrors;
+use super::form::{page_request, FieldErrors};
 use crate::state::AppState;
 
 /// Rows per page of the catalogue's lists.
@@ -103,26 +103,14 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// The page of a list asked for: blank is the first.
-pub fn page_request(raw: &str) -> Result<PageRequest, Error> {
-    let number = match raw.trim() {
-        "" => None,
-        raw => Some(
-            raw.parse::<i64>()
-                .map_err(|_| Error::invalid("page", "must be a page number"))?,
-        ),
-    };
-    PageRequest::new(number, Some(i64::from(PAGE_SIZE)), PAGE_SIZE)
-}
-
 /// The page of a list asked for, or the first with the reason the one asked for was refused.
 pub fn list_page(raw: &str) -> Result<(PageRequest, Option<String>), Error> {
-    match page_request(raw) {
+    match page_request(raw, PAGE_SIZE) {
         Ok(page) => Ok((page, None)),
         Err(error) => {
             let mut errors = FieldErrors::default();
             errors.record(&error);
-            Ok((page_request("")?, errors.get("page").map(String::from)))
+            Ok((page_request("", PAGE_SIZE)?, errors.get("page").map(String::from)))
         }
     }
 }
@@ -137,29 +125,4 @@ pub fn url(path: &str, pairs: &[(&str, String)]) -> String {
         "{path}?{}",
         serde_urlencoded::to_string(&pairs).unwrap_or_default()
     )
-}
-
-/// The pager of a list: where the previous and next pages are, given how to link a page.
-pub struct Pager {
-    /// The page shown.
-    pub page: u32,
-    /// How many pages there are.
-    pub total_pages: u64,
-    /// The previous page's link.
-    pub previous_url: Option<String>,
-    /// The next page's link.
-    pub next_url: Option<String>,
-}
-
-impl Pager {
-    /// The pager of `page`, whose page `n` is at `link(n)`.
-    pub fn of<T>(page: &Page<T>, link: impl Fn(u32) -> String) -> Self {
-        let current = page.request.page();
-        Self {
-            page: current,
-            total_pages: page.total_pages(),
-            previous_url: page.has_previous().then(|| link(current - 1)),
-            next_url: page.has_next().then(|| link(current + 1)),
-        }
-    }
 }

@@ -102,6 +102,8 @@ pub fn page_request(raw: &str, size: u32) -> Result<aforro_core::PageRequest, Er
 pub struct Pager {
     /// The page shown.
     pub page: u32,
+    /// How many pages there are (by the page's count: past a bounded count, the pages counted).
+    pub total_pages: u64,
     /// The previous page's URL, if any.
     pub previous_url: Option<String>,
     /// The next page's URL, if any.
@@ -114,6 +116,7 @@ impl Pager {
         let current = page.request.page();
         Self {
             page: current,
+            total_pages: page.total_pages(),
             previous_url: page.has_previous().then(|| url(current - 1)),
             next_url: page.has_next().then(|| url(current + 1)),
         }

@@ -13,8 +13,9 @@ use aforro_core::Error;
 use askama::Template;
 use serde::Deserialize;
 
-use super::editing::{can_write_catalogue, page_request, refusal, see_other, url, writer, Pager, Typed};
-use super::form::Filters;
+use super::editing::PAGE_SIZE;
+use super::editing::{can_write_catalogue, refusal, see_other, url, writer, Typed};
+use super::form::{page_request, Filters, Pager};
 use super::page::{render, ConsoleError, Layout};
 use super::product_form::{choices, edit_form, input, typed, Choice, ProductForm};
 use super::session::Signed;
@@ -175,9 +176,9 @@ async fn render_list(
     status: StatusCode,
 ) -> Result<HttpResponse, ConsoleError> {
     let mut filter = Filters::new(&query.q, "", "");
-    let page = match filter.check(page_request(&query.page)) {
+    let page = match filter.check(page_request(&query.page, PAGE_SIZE)) {
         Some(page) => page,
-        None => page_request("").map_err(|error| signed.failed(error))?,
+        None => page_request("", PAGE_SIZE).map_err(|error| signed.failed(error))?,
     };
     let words = Some(query.q.clone()).filter(|q| !q.trim().is_empty());
     let search = |q: Option<String>, page| {
@@ -200,7 +201,11 @@ async fn render_list(
     let found = match search(words, page).await {
         Err(Error::Invalid(fields)) => {
             filter.check::<()>(Err(Error::Invalid(fields)));
-            search(None, page_request("").map_err(|error| signed.failed(error))?).await
+            search(
+                None,
+                page_request("", PAGE_SIZE).map_err(|error| signed.failed(error))?,
+            )
+            .await
         }
         other => other,
     }
@@ -208,7 +213,7 @@ async fn render_list(
     let can_write = can_write_catalogue(&signed.session.principal);
     let categories = choices(state, signed, can_write).await?;
     let q = query.q.clone();
-    let pager = Pager::of(&found.page, |n| {
+    let pager = Pager::new(&found.page, |n| {
         url("/console/products/", &[("q", q.clone()), ("page", n.to_string())])
     });
     let rows = found

@@ -12,7 +12,8 @@ use aforro_core::catalogue::{self, Store, StoreInput};
 use askama::Template;
 use serde::Deserialize;
 
-use super::editing::{can_write_catalogue, list_page, refusal, see_other, text, url, writer, Pager, Typed};
+use super::editing::{can_write_catalogue, list_page, refusal, see_other, text, url, writer, Typed};
+use super::form::Pager;
 use super::page::{render, ConsoleError, Layout};
 use super::session::Signed;
 use crate::state::AppState;
@@ -190,7 +191,7 @@ async fn render_list(
         },
         None => None,
     };
-    let pager = Pager::of(&listed, |n| url("/console/stores/", &[("page", n.to_string())]));
+    let pager = Pager::new(&listed, |n| url("/console/stores/", &[("page", n.to_string())]));
     let rows = listed
         .items
         .into_iter()
