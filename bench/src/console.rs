@@ -3,7 +3,8 @@
 //! One signed-in client (a catalogue token) sends requests drawn with a fixed seed: the
 //! overview; a store's stock page (a random store, page and sort); the same page searched by
 //! title — one word, two words, a prefix of three or more letters, a word that matches
-//! nothing — drawn from the seeder's own vocabulary; and the low and out-of-stock filters.
+//! nothing — drawn from the seeder's own vocabulary, half of them with another order, a level
+//! or a later page; and the low and out-of-stock filters.
 //! Latency is measured per class and overall (client side, over loopback).
 
 use std::time::{Duration, Instant};
@@ -57,28 +58,54 @@ fn word(rng: &mut StdRng) -> String {
     parts[rng.random_range(0..parts.len())].to_owned()
 }
 
+/// A page number as staff reach them: mostly the first, sometimes a few pages on.
+fn page_number(rng: &mut StdRng) -> u32 {
+    match rng.random_range(0..10) {
+        0..=5 => 1,
+        6..=8 => rng.random_range(2..=5),
+        _ => rng.random_range(6..=20),
+    }
+}
+
+/// What a title search is combined with: half the time nothing, else some of another order,
+/// a level and a later page.
+fn title_extras(rng: &mut StdRng) -> String {
+    let mut extras = String::new();
+    if rng.random_range(0..2) == 0 {
+        return extras;
+    }
+    if rng.random_range(0..2) == 0 {
+        extras += ["&sort=quantity", "&sort=-quantity"][rng.random_range(0..2)];
+    }
+    if rng.random_range(0..3) == 0 {
+        extras += ["&stock=low", "&stock=out"][rng.random_range(0..2)];
+    }
+    let page = page_number(rng);
+    if page > 1 {
+        extras += &format!("&page={page}");
+    }
+    extras
+}
+
 fn draw(rng: &mut StdRng, stores: u64) -> (usize, String) {
     let class = rng.random_range(0..CLASSES.len());
     let store = rng.random_range(1..=stores);
     let sorts = ["title", "quantity", "-quantity"];
     let sort = sorts[rng.random_range(0..sorts.len())];
-    let page = match rng.random_range(0..10) {
-        0..=5 => 1,
-        6..=8 => rng.random_range(2..=5),
-        _ => rng.random_range(6..=20),
-    };
+    let page = page_number(rng);
     let base = format!("/console/stores/{store}/");
     let path = match class {
         0 => "/console/".to_owned(),
         1 => format!("{base}?sort={sort}&page={page}"),
-        2 => format!("{base}?q={}", word(rng)),
-        3 => format!("{base}?q={}+{}", word(rng), word(rng)),
+        2 => format!("{base}?q={}{}", word(rng), title_extras(rng)),
+        3 => format!("{base}?q={}+{}{}", word(rng), word(rng), title_extras(rng)),
         4 => {
             let whole = word(rng);
             let length = rng.random_range(3..=whole.len().max(3));
-            format!("{base}?q={}", &whole[..length.min(whole.len())])
+            let prefix = &whole[..length.min(whole.len())];
+            format!("{base}?q={prefix}{}", title_extras(rng))
         }
-        5 => format!("{base}?q=zq{}x", rng.random_range(100..999)),
+        5 => format!("{base}?q=zq{}x{}", rng.random_range(100..999), title_extras(rng)),
         6 => format!("{base}?stock=low&sort={sort}"),
         _ => format!("{base}?stock=out&sort={sort}&page={}", page.min(3)),
     };

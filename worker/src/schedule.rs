@@ -76,6 +76,7 @@ impl Scheduler {
             let round = prune_once(self.retention.as_ref(), &self.retention_policy).await?;
             total.completed_jobs += round.completed_jobs;
             total.idempotency_keys += round.idempotency_keys;
+            total.stock_level_changes += round.stock_level_changes;
             if !round.more_may_wait(&self.retention_policy) {
                 break;
             }
@@ -111,11 +112,13 @@ impl Scheduler {
                 Ok(Pruned {
                     completed_jobs: 0,
                     idempotency_keys: 0,
+                    stock_level_changes: 0,
                 }) => {}
                 Ok(pruned) => tracing::info!(
                     completed_jobs = pruned.completed_jobs,
                     idempotency_keys = pruned.idempotency_keys,
-                    "retention: deleted completed jobs and expired idempotency keys"
+                    stock_level_changes = pruned.stock_level_changes,
+                    "retention: deleted completed jobs and expired idempotency keys, folded stock level changes"
                 ),
                 Err(error) => tracing::warn!(%error, "retention failed; trying again later"),
             }

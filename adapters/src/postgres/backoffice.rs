@@ -1,8 +1,6 @@
 //! [`BackofficeRepository`] on PostgreSQL: the console's reads.
 
-use aforro_core::backoffice::{
-    BackofficeRepository, InventoryBrowse, InventorySort, OrderCounts, StockLevel, StoreStock,
-};
+use aforro_core::backoffice::{BackofficeRepository, InventoryBrowse, OrderCounts, StoreStock};
 use aforro_core::catalogue::{Category, Store};
 use aforro_core::inventory::InventoryItem;
 use aforro_core::{CategoryId, Page, PageRequest, Result, StoreId};
@@ -16,7 +14,7 @@ use super::error::db_error;
 use super::inventory::InventoryRow;
 use super::orders::status;
 use super::rows::{id, total};
-use super::search::query::{like_escape, Sql};
+use super::stock_browse;
 use super::Postgres;
 
 #[derive(QueryableByName)]
@@ -74,69 +72,24 @@ fn raw_ids(stores: Option<Vec<StoreId>>) -> Option<Vec<i64>> {
     stores.map(|stores| stores.into_iter().map(StoreId::get).collect())
 }
 
-/// Most words of a title filter that are matched (each one more is an index condition).
-const MAX_TITLE_WORDS: usize = 8;
-
-/// The rows a browse keeps, from `i`/`p`: the store, each word of the title (case-insensitive,
-/// as a substring, on `lower(title)` so the trigram index can serve it) and the level. Every
-/// value is bound, never formatted into the SQL.
-///
-/// `join` adds the products (as `p`); a filter on titles needs them. Without one, counting a
-/// store's rows by level, or ordering them by quantity, needs the stock rows alone (measured
-/// at 300,000 rows a store: the join made an unfiltered count 150 ms, and a page by quantity
-/// sorted every joined row).
-fn browse_filter<'a>(mut sql: Sql<'a>, store_id: StoreId, browse: &InventoryBrowse, join: bool) -> Sql<'a> {
-    let join = join || browse.title.is_some();
-    sql = sql
-        .push(if join {
-            " FROM inventory i JOIN products p ON p.id = i.product_id WHERE i.store_id = "
-        } else {
-            " FROM inventory i WHERE i.store_id = "
-        })
-        .param::<BigInt, _>(store_id.get());
-    for word in browse
-        .title
-        .as_deref()
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(MAX_TITLE_WORDS)
-    {
-        sql = sql
-            .push(" AND lower(p.title) LIKE ")
-            .param::<Text, _>(format!("%{}%", like_escape(&word.to_lowercase())));
-    }
-    let low_below = i32::try_from(browse.low_below).unwrap_or(i32::MAX);
-    match browse.level {
-        StockLevel::All => sql,
-        StockLevel::Low => sql
-            .push(" AND i.quantity > 0 AND i.quantity < ")
-            .param::<Integer, _>(low_below),
-        StockLevel::Out => sql.push(" AND i.quantity = 0"),
-    }
-}
-
-/// Every order ends with the product id, so pages are stable. Titles compare as the
-/// `products_title_key_idx` index orders them (`lower(title) COLLATE "C"`), so a page by title
-/// is a walk of that index.
-fn order_by(sort: InventorySort) -> &'static str {
-    match sort {
-        InventorySort::Title => r#" ORDER BY lower(p.title) COLLATE "C", p.id"#,
-        InventorySort::QuantityAscending => " ORDER BY i.quantity, i.product_id",
-        InventorySort::QuantityDescending => " ORDER BY i.quantity DESC, i.product_id",
-    }
-}
-
 #[async_trait]
 impl BackofficeRepository for Postgres {
     async fn store_stock(&self, stores: Option<Vec<StoreId>>, low_below: u32) -> Result<Vec<StoreStock>> {
         let (mut conn, _) = self.read_conn().await?;
+        // The counts kept by quantity (migration 22): the folded counts plus the changes not
+        // folded yet, read in one statement so that a fold running meanwhile is seen whole
+        // or not at all.
         let rows: Vec<StoreStockRow> = diesel::sql_query(
             "SELECT s.id, s.name, s.location,
-                    count(i.product_id) FILTER (WHERE i.quantity >= $2) AS stocked,
-                    count(i.product_id) FILTER (WHERE i.quantity > 0 AND i.quantity < $2) AS low,
-                    count(i.product_id) FILTER (WHERE i.quantity = 0) AS out
+                    coalesce(sum(l.stock_rows) FILTER (WHERE l.quantity >= $2), 0)::bigint AS stocked,
+                    coalesce(sum(l.stock_rows) FILTER (WHERE l.quantity > 0 AND l.quantity < $2), 0)::bigint AS low,
+                    coalesce(sum(l.stock_rows) FILTER (WHERE l.quantity = 0), 0)::bigint AS out
              FROM stores s
-             LEFT JOIN inventory i ON i.store_id = s.id
+             LEFT JOIN (
+                 SELECT store_id, quantity, stock_rows FROM stock_level_counts
+                 UNION ALL
+                 SELECT store_id, quantity, stock_rows FROM stock_level_changes
+             ) l ON l.store_id = s.id
              WHERE $1::bigint[] IS NULL OR s.id = ANY ($1)
              GROUP BY s.id
              ORDER BY s.name, s.id",
@@ -188,61 +141,16 @@ impl BackofficeRepository for Postgres {
         page: PageRequest,
     ) -> Result<Page<InventoryItem>> {
         let (mut conn, _) = self.read_conn().await?;
-        let count_limit = i64::from(browse.count_limit);
-        let count: Total = browse_filter(
-            Sql::new("SELECT count(*) AS total FROM (SELECT 1"),
-            store_id,
-            browse,
-            false,
-        )
-        .push(" LIMIT ")
-        .param::<BigInt, _>(count_limit + 1)
-        .push(") AS counted")
-        .query
-        .get_result(&mut *conn)
-        .await
-        .map_err(db_error)?;
-        const COLUMNS: &str = "SELECT i.product_id, p.title, p.price,
-                (SELECT c.name FROM categories c WHERE c.id = p.category_id) AS category_name,
-                i.quantity";
-        let rows: Vec<InventoryRow> = if browse.title.is_none() && browse.sort != InventorySort::Title {
-            // By quantity, without words: the page is chosen from the stock rows alone, and
-            // only its rows are joined to their products.
-            browse_filter(
-                Sql::new(&format!("{COLUMNS} FROM (SELECT i.product_id, i.quantity")),
-                store_id,
-                browse,
-                false,
-            )
-            .push(order_by(browse.sort))
-            .push(" LIMIT ")
-            .param::<BigInt, _>(page.limit())
-            .push(" OFFSET ")
-            .param::<BigInt, _>(page.offset())
-            .push(") i JOIN products p ON p.id = i.product_id")
-            .push(order_by(browse.sort))
-            .query
-            .load(&mut *conn)
+        let browsed = stock_browse::browse(&mut conn, store_id, browse, page)
             .await
-            .map_err(db_error)?
-        } else {
-            browse_filter(Sql::new(COLUMNS), store_id, browse, true)
-                .push(order_by(browse.sort))
-                .push(" LIMIT ")
-                .param::<BigInt, _>(page.limit())
-                .push(" OFFSET ")
-                .param::<BigInt, _>(page.offset())
-                .query
-                .load(&mut *conn)
-                .await
-                .map_err(db_error)?
-        };
+            .map_err(db_error)?;
         Ok(Page {
-            items: rows
+            items: browsed
+                .rows
                 .into_iter()
                 .map(InventoryRow::into_item)
                 .collect::<Result<_>>()?,
-            total: total(count.total)?,
+            total: total(browsed.counted)?,
             request: page,
         })
     }

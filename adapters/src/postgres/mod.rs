@@ -23,6 +23,7 @@ mod rows;
 pub mod schema;
 pub(crate) mod search;
 mod stock_adjustment;
+mod stock_browse;
 mod stock_movements;
 mod stores;
 mod summaries;

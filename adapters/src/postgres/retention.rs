@@ -1,11 +1,13 @@
-//! [`Retention`] on PostgreSQL: small `DELETE`s found through the indexes of migration 15.
+//! [`Retention`] on PostgreSQL: small `DELETE`s found through the indexes of migration 15, and
+//! the fold of stock level changes (migration 22).
 
 use std::time::Duration;
 
 use aforro_core::jobs::Retention;
 use aforro_core::Result;
 use async_trait::async_trait;
-use diesel::sql_types::{BigInt, Double};
+use diesel::sql_types::{BigInt, Double, Integer};
+use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 
 use super::error::db_error;
@@ -69,4 +71,20 @@ impl Retention for Postgres {
         .await?;
         Ok(orders + adjustments)
     }
+
+    async fn fold_stock_level_changes(&self, limit: usize) -> Result<usize> {
+        let mut conn = self.conn().await?;
+        let folded: Folded = diesel::sql_query("SELECT fold_stock_level_changes($1) AS folded")
+            .bind::<Integer, _>(i32::try_from(limit).unwrap_or(i32::MAX))
+            .get_result(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        Ok(usize::try_from(folded.folded).unwrap_or_default())
+    }
+}
+
+#[derive(QueryableByName)]
+struct Folded {
+    #[diesel(sql_type = Integer)]
+    folded: i32,
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::orders::OrderStatus;
+use crate::search::SearchText;
 use crate::{Error, Result, StoreId};
 
 /// Default threshold of "low" stock: a row with fewer units than this (but at least one) is
@@ -45,7 +46,8 @@ impl StockLevel {
 }
 
 /// How a store's inventory is ordered; every order ends with the product id, so pages are
-/// stable.
+/// stable (most units first is the exact reverse of fewest units first, ties included, so
+/// both read one index in either direction).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum InventorySort {
     /// By title, case-insensitive.
@@ -83,8 +85,10 @@ impl InventorySort {
 /// Which rows of a store's inventory to show, and in what order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InventoryBrowse {
-    /// Only products whose title contains these words (case-insensitive); `None`: every one.
-    pub title: Option<String>,
+    /// Only products with every one of these words in their title, each matched from the start
+    /// of a title word ("choc" finds "Chocolate"), as the API's search matches words; `None`:
+    /// every product.
+    pub title: Option<SearchText>,
     /// Only rows at this level.
     pub level: StockLevel,
     /// The order.
@@ -92,31 +96,23 @@ pub struct InventoryBrowse {
     /// The low threshold.
     pub low_below: u32,
     /// How far the rows are counted: past it the count says "more than" (a store of 300,000
-    /// rows is not counted to the last on every page; its pages are still reached one by one).
+    /// rows is not counted to the last on every page, nor a common word's 10,000 products in
+    /// it; the pages past the bound are still reached one by one).
     pub count_limit: u32,
 }
 
 impl InventoryBrowse {
-    /// Longest title filter accepted.
-    pub const MAX_TITLE_CHARS: usize = 200;
-
     /// Rows counted at most (see [`Self::count_limit`]).
-    pub const COUNT_LIMIT: u32 = 10_000;
+    pub const COUNT_LIMIT: u32 = 1_000;
 
-    /// A filter from what the form sent: the title trimmed (blank is no filter).
+    /// A filter from what the form sent: the title read as the API reads a search's `q`
+    /// (blank is no filter).
     ///
     /// Errors: [`Error::Invalid`] naming `q` for a title longer than
-    /// [`Self::MAX_TITLE_CHARS`] or holding a NUL.
+    /// [`MAX_QUERY_CHARS`](crate::search::MAX_QUERY_CHARS).
     pub fn new(title: &str, level: StockLevel, sort: InventorySort, low_below: u32) -> Result<Self> {
-        let title = title.trim();
-        if title.chars().count() > Self::MAX_TITLE_CHARS || title.contains('\0') {
-            return Err(Error::invalid(
-                "q",
-                format!("must be at most {} characters of text", Self::MAX_TITLE_CHARS),
-            ));
-        }
         Ok(Self {
-            title: (!title.is_empty()).then(|| title.to_owned()),
+            title: SearchText::parse("q", title)?,
             level,
             sort,
             low_below: low_below.max(1),

@@ -92,8 +92,8 @@ pub trait Mailer: Send + Sync {
     }
 }
 
-/// What is deleted once it is no longer needed. Sent emails and inventory summaries are
-/// records and are kept.
+/// What is deleted or compacted once it is no longer needed. Sent emails and inventory
+/// summaries are records and are kept.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait Retention: Send + Sync {
@@ -105,4 +105,10 @@ pub trait Retention: Send + Sync {
     /// and up to `limit` of stock adjustments', one short statement each; returns how many. A request repeating
     /// an expired key is a new request.
     async fn expire_idempotency_keys(&self, older_than: Duration, limit: usize) -> Result<usize>;
+
+    /// Folds up to `limit` of the oldest stock level changes (appended by every stock write)
+    /// into the per-store counts the overview reads, in one short statement; returns how many.
+    /// Readers add the unfolded changes themselves: folding keeps them few, it never changes
+    /// a count.
+    async fn fold_stock_level_changes(&self, limit: usize) -> Result<usize>;
 }

@@ -1,4 +1,5 @@
-//! Retention: deleting completed jobs and expired idempotency keys a small batch at a time.
+//! Retention: deleting completed jobs and expired idempotency keys, and folding stock level
+//! changes into their counts, a small batch at a time.
 
 use std::time::Duration;
 
@@ -34,16 +35,21 @@ pub struct Pruned {
     pub completed_jobs: usize,
     /// Idempotency keys.
     pub idempotency_keys: usize,
+    /// Stock level changes folded into the counts.
+    pub stock_level_changes: usize,
 }
 
 impl Pruned {
     /// Whether a full batch of either was deleted (more may be waiting).
     pub fn more_may_wait(&self, policy: &RetentionPolicy) -> bool {
-        self.completed_jobs >= policy.batch || self.idempotency_keys >= policy.batch
+        self.completed_jobs >= policy.batch
+            || self.idempotency_keys >= policy.batch
+            || self.stock_level_changes >= policy.batch
     }
 }
 
-/// Deletes one batch of completed jobs and one of expired idempotency keys. Call it again
+/// Deletes one batch of completed jobs and one of expired idempotency keys, and folds one batch
+/// of stock level changes. Call it again
 /// (after a pause) while [`Pruned::more_may_wait`].
 pub async fn prune_once(retention: &dyn Retention, policy: &RetentionPolicy) -> Result<Pruned> {
     let batch = policy.batch.max(1);
@@ -54,6 +60,7 @@ pub async fn prune_once(retention: &dyn Retention, policy: &RetentionPolicy) -> 
         idempotency_keys: retention
             .expire_idempotency_keys(policy.idempotency_keys, batch)
             .await?,
+        stock_level_changes: retention.fold_stock_level_changes(batch).await?,
     })
 }
 
@@ -79,18 +86,30 @@ mod tests {
             .withf(|age, limit| *age == Duration::from_secs(86_400) && *limit == 10)
             .times(1)
             .returning(|_, _| Ok(3));
+        retention
+            .expect_fold_stock_level_changes()
+            .withf(|limit| *limit == 10)
+            .times(1)
+            .returning(|_| Ok(7));
         let pruned = prune_once(&retention, &policy).await.unwrap();
         assert_eq!(
             pruned,
             Pruned {
                 completed_jobs: 10,
-                idempotency_keys: 3
+                idempotency_keys: 3,
+                stock_level_changes: 7,
             }
         );
         assert!(pruned.more_may_wait(&policy), "a full batch: look again");
         assert!(!Pruned {
             completed_jobs: 9,
-            idempotency_keys: 9
+            idempotency_keys: 9,
+            stock_level_changes: 9,
+        }
+        .more_may_wait(&policy));
+        assert!(Pruned {
+            stock_level_changes: 10,
+            ..Pruned::default()
         }
         .more_may_wait(&policy));
     }

@@ -239,12 +239,28 @@ async fn the_store_page_searches_by_title_filters_by_level_and_sorts() {
     assert_eq!(rows(&html), ["1"]);
     let (_, html) = visitor.page("/console/stores/1/?q=green%20tea").await;
     assert_eq!(rows(&html), ["1"]);
-    // LIKE's own characters match themselves.
+    // Words match from the start of a title's words, as the API's search matches them:
+    // punctuation separates words, and a fragment from inside a word is not a word.
     let (_, html) = visitor.page("/console/stores/1/?q=100%25").await;
     assert_eq!(rows(&html), ["5"]);
-    // Unescaped, `a_m` would match "almond".
-    let (_, html) = visitor.page("/console/stores/1/?q=a_m").await;
+    let (_, html) = visitor.page("/console/stores/1/?q=juice+box").await;
+    assert_eq!(rows(&html), ["5"]);
+    let (_, html) = visitor.page("/console/stores/1/?q=AL").await;
+    assert_eq!(rows(&html), ["3"]);
+    let (_, html) = visitor.page("/console/stores/1/?q=mond").await;
     assert!(rows(&html).is_empty(), "{:?}", rows(&html));
+    let (_, html) = visitor.page("/console/stores/1/?q=%25_").await;
+    assert!(rows(&html).is_empty(), "{:?}", rows(&html));
+    // Only the store's products: Chocolate is in the catalogue, not in store 1.
+    let (_, html) = visitor.page("/console/stores/1/?q=choc").await;
+    assert!(rows(&html).is_empty(), "{:?}", rows(&html));
+    // Words with a level and a quantity order.
+    let (_, html) = visitor
+        .page("/console/stores/1/?q=o&stock=low&sort=-quantity")
+        .await;
+    assert_eq!(rows(&html), ["2"]);
+    let (_, html) = visitor.page("/console/stores/1/?q=b&sort=quantity").await;
+    assert_eq!(rows(&html), ["5", "3"]);
     let (_, html) = visitor.page("/console/stores/1/?stock=low").await;
     assert_eq!(rows(&html), ["2"]);
     let (_, html) = visitor.page("/console/stores/1/?stock=out").await;

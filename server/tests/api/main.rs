@@ -9,6 +9,7 @@ mod catalogue;
 mod cli;
 mod cluster_failover;
 mod console;
+mod console_answers;
 mod console_catalogue;
 mod console_catalogue_refusals;
 mod console_orders;

@@ -48,13 +48,21 @@ impl CatalogueLoader for Postgres {
 }
 
 /// Tables whose foreign keys are checked once at the end of a load instead of row by row.
-const BULK_TABLES: [&str; 3] = ["products", "inventory", "product_titles"];
+const BULK_TABLES: [&str; 4] = ["products", "inventory", "product_titles", "product_title_words"];
 
 /// Triggers that keep derived tables current, switched off for a bulk load …
-const DERIVED_TABLE_TRIGGERS: [(&str, &str); 8] = [
+const DERIVED_TABLE_TRIGGERS: [(&str, &str); 16] = [
     ("inventory", "inventory_out_of_stock_insert"),
     ("inventory", "inventory_out_of_stock_update"),
     ("inventory", "inventory_out_of_stock_delete"),
+    ("inventory", "inventory_level_changes_insert"),
+    ("inventory", "inventory_level_changes_update"),
+    ("inventory", "inventory_level_changes_delete"),
+    ("inventory", "inventory_title_words_insert"),
+    ("inventory", "inventory_title_words_delete"),
+    ("products", "products_title_words_insert"),
+    ("products", "products_title_words_update"),
+    ("products", "products_title_words_delete"),
     ("products", "products_out_of_stock_insert"),
     ("products", "products_titles_insert"),
     ("products", "products_titles_update"),
@@ -62,11 +70,14 @@ const DERIVED_TABLE_TRIGGERS: [(&str, &str); 8] = [
     ("products", "products_count_insert"),
 ];
 
-/// … and the functions (migrations 4, 5 and 9) that rebuild those tables once at its end.
-const DERIVED_TABLE_REBUILDS: [&str; 3] = [
+/// … and the functions (migrations 4, 5, 9, 22 and 23) that rebuild what they keep once at its
+/// end.
+const DERIVED_TABLE_REBUILDS: [&str; 5] = [
     "rebuild_out_of_stock_products",
     "rebuild_product_titles",
     "rebuild_product_count",
+    "rebuild_stock_level_counts",
+    "rebuild_product_title_words",
 ];
 
 struct PgCatalogueLoad {
@@ -292,7 +303,7 @@ impl CatalogueLoad for PgCatalogueLoad {
         // Fresh statistics, so the planner knows the tables are no longer empty, and a set
         // visibility map, so index-only scans (suggest) need not visit the heap.
         self.exec(
-            "VACUUM (ANALYZE) categories, products, stores, inventory, out_of_stock_products, product_titles",
+            "VACUUM (ANALYZE) categories, products, stores, inventory, out_of_stock_products, product_titles, stock_level_counts, product_title_words",
         )
         .await
     }

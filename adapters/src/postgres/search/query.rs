@@ -45,6 +45,18 @@ pub(in crate::postgres) fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
+/// `to_tsquery` text matching each of `words` as a word prefix, joined by `joint` (`" & "`:
+/// every word; `" <-> "`: the words in order): `'choc':* & 'dark':*`. The words come from
+/// [`SearchText::words`](aforro_core::search::SearchText::words), letters and digits only, so
+/// nothing in them can be read as an operator or close the quotes.
+fn prefix_tsquery(words: &[String], joint: &str) -> String {
+    words
+        .iter()
+        .map(|w| format!("'{w}':*"))
+        .collect::<Vec<_>>()
+        .join(joint)
+}
+
 /// Substring matching on titles needs three characters: below that trigrams cannot use the index.
 const MIN_SUBSTRING_CHARS: usize = 3;
 
@@ -84,15 +96,8 @@ impl TextMatch {
     pub(super) fn new(search: &ProductSearch) -> Option<Self> {
         let text = search.text.as_ref()?;
         let words = text.words();
-        let prefix_query = |joint: &str| {
-            words
-                .iter()
-                .map(|w| format!("'{w}':*"))
-                .collect::<Vec<_>>()
-                .join(joint)
-        };
-        let tsquery = (!words.is_empty()).then(|| prefix_query(" & "));
-        let phrase_tsquery = (words.len() >= 2).then(|| prefix_query(" <-> "));
+        let tsquery = (!words.is_empty()).then(|| prefix_tsquery(words, " & "));
+        let phrase_tsquery = (words.len() >= 2).then(|| prefix_tsquery(words, " <-> "));
         let title_pattern = (text.phrase().chars().count() >= MIN_SUBSTRING_CHARS)
             .then(|| format!("%{}%", like_escape(text.phrase())));
         Some(Self {

@@ -1,0 +1,10 @@
+DROP TRIGGER inventory_level_counts_truncate ON inventory;
+DROP TRIGGER inventory_level_changes_delete ON inventory;
+DROP TRIGGER inventory_level_changes_update ON inventory;
+DROP TRIGGER inventory_level_changes_insert ON inventory;
+DROP FUNCTION rebuild_stock_level_counts();
+DROP FUNCTION fold_stock_level_changes(INTEGER);
+DROP FUNCTION inventory_truncate_level_counts();
+DROP FUNCTION inventory_record_level_changes();
+DROP TABLE stock_level_changes;
+DROP TABLE stock_level_counts;

@@ -1,0 +1,12 @@
+DROP TRIGGER products_title_words_truncate ON products;
+DROP TRIGGER inventory_title_words_delete ON inventory;
+DROP TRIGGER inventory_title_words_insert ON inventory;
+DROP TRIGGER products_title_words_delete ON products;
+DROP TRIGGER products_title_words_update ON products;
+DROP TRIGGER products_title_words_insert ON products;
+DROP FUNCTION rebuild_product_title_words();
+DROP FUNCTION truncate_product_title_words();
+DROP FUNCTION inventory_refresh_title_words();
+DROP FUNCTION products_refresh_title_words();
+DROP FUNCTION refresh_product_title_words(BIGINT[]);
+DROP TABLE product_title_words;

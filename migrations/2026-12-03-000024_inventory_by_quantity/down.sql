@@ -1,0 +1,1 @@
+DROP INDEX inventory_store_quantity_idx;
