@@ -140,6 +140,9 @@ pub async fn run(base: &str, plan: &Plan) -> anyhow::Result<()> {
 
     let mut rng = StdRng::seed_from_u64(plan.seed);
     let mut by_class: Vec<Vec<Duration>> = vec![Vec::new(); CLASSES.len()];
+    // Title searches (classes 2–5) as the page first shows them (by title, every level, page
+    // 1), and with another order, a level or a later page.
+    let mut searches: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
     let mut slowest: Vec<(Duration, String)> = Vec::new();
     for i in 0..plan.warmup + plan.requests {
         let (class, path) = draw(&mut rng, plan.stores);
@@ -153,6 +156,10 @@ pub async fn run(base: &str, plan: &Plan) -> anyhow::Result<()> {
         }
         if i >= plan.warmup {
             by_class[class].push(took);
+            if (2..=5).contains(&class) {
+                let combined = path.contains("&sort=") || path.contains("&stock=") || path.contains("&page=");
+                searches[usize::from(combined)].push(took);
+            }
             slowest.push((took, path));
         }
     }
@@ -170,6 +177,16 @@ pub async fn run(base: &str, plan: &Plan) -> anyhow::Result<()> {
     }
     all.sort_unstable();
     print_row("**all**", &all);
+    for (label, latencies) in [
+        "title searches alone",
+        "title searches with an order, level or page",
+    ]
+    .iter()
+    .zip(searches.iter_mut())
+    {
+        latencies.sort_unstable();
+        print_row(label, latencies);
+    }
     slowest.sort_by_key(|(took, _)| std::cmp::Reverse(*took));
     println!("\nslowest requests:");
     for (took, path) in slowest.iter().take(10) {

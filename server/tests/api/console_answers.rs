@@ -43,8 +43,9 @@ const WORDS: [&str; 16] = [
 ];
 
 /// The generated catalogue: 1,500 products of two to four words, 3 stores carrying about half
-/// each; then a fifth of the products retitled, some stock rows deleted and others created,
-/// and quantities moved, each through an ordinary statement (so through the triggers).
+/// each; then a fifth of the products retitled, a third given one of 80 words starting "zed",
+/// some stock rows deleted and others created, and quantities moved, each through an ordinary
+/// statement (so through the triggers).
 const CATALOGUE: &str = "
     SELECT setseed(0.29);
     INSERT INTO categories (id, name) VALUES (1, 'Pantry');
@@ -60,6 +61,8 @@ const CATALOGUE: &str = "
         SELECT s, p, floor(random() * 12)::int FROM generate_series(1, 3) s, generate_series(1, 1500) p
         WHERE random() < 0.5;
     UPDATE products SET title = pg_temp.title() WHERE id % 5 = 0;
+    -- 80 words starting zed: more than a typed word is expanded into (a range is read).
+    UPDATE products SET title = title || ' Zed' || (id % 80) WHERE id % 3 = 1;
     DELETE FROM inventory WHERE product_id % 7 = 0 AND store_id = 2;
     INSERT INTO inventory (store_id, product_id, quantity)
         SELECT 2, p, 3 FROM generate_series(1, 1500, 11) p ON CONFLICT DO NOTHING;
@@ -67,7 +70,7 @@ const CATALOGUE: &str = "
 ";
 
 fn draw_title(rng: &mut StdRng) -> String {
-    let kind = rng.random_range(0..6);
+    let kind = rng.random_range(0..8);
     let mut word = || WORDS[rng.random_range(0..WORDS.len())].to_owned();
     match kind {
         0 => word(),
@@ -79,6 +82,8 @@ fn draw_title(rng: &mut StdRng) -> String {
         }
         3 => format!("{} {}", word().to_uppercase(), &word()[..2]),
         4 => "zzq".to_owned(),
+        5 => "zed".to_owned(),
+        6 => format!("{} ze", word()),
         _ => "the".to_owned(),
     }
 }
