@@ -2,8 +2,8 @@
 //!
 //! Without words the store's stock rows drive: counts and pages by quantity read them alone.
 //! With words, `product_title_words` drives (migration 23): each word of each title with the
-//! title's sort key and the stores carrying the product, in a btree on `(word, title_key,
-//! product_id) INCLUDE (store_ids)`. A word typed is a prefix of title words ("choc" finds
+//! title's sort key, the stores carrying the product and the title's other words, in a btree
+//! on `(word, title_key, product_id) INCLUDE (store_ids, title_words)`. A word typed is a prefix of title words ("choc" finds
 //! "Chocolate"): it is stemmed as the API's search stems it, then expanded into the title
 //! words it starts ([`words::WordMatch`]). For each of those, the index lists the store's
 //! products already in title order, so the lists merge (`MergeAppend`) into the page by title
@@ -83,7 +83,7 @@ pub(super) async fn browse(
                 }
             },
         };
-        let bound = i64::from(browse.count_limit) + 1;
+        let bound = bound(browse);
         if browse.sort != InventorySort::Title {
             // By quantity: counted first (the matches in title order, up to the bound: an
             // index read). Within the bound every match is sorted; past it (a common word)
@@ -136,7 +136,7 @@ async fn without_words(
         browse,
     )
     .push(" LIMIT ")
-    .param::<BigInt, _>(i64::from(browse.count_limit) + 1)
+    .param::<BigInt, _>(bound(browse))
     .push(") AS counted")
     .query
     .get_result(conn)
@@ -158,8 +158,13 @@ fn words_count<'a>(store_id: StoreId, browse: &InventoryBrowse, words: &[WordMat
         true,
     )
     .push(" ORDER BY c.title_key, c.product_id LIMIT ")
-    .param::<BigInt, _>(i64::from(browse.count_limit) + 1)
+    .param::<BigInt, _>(bound(browse))
     .push(") AS counted")
+}
+
+/// How many rows a count reads at most: the browse's bound and one more, to tell "more than".
+fn bound(browse: &InventoryBrowse) -> i64 {
+    i64::from(browse.count_limit) + 1
 }
 
 /// The level's condition on the stock row `i`.

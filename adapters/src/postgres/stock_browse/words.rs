@@ -15,7 +15,7 @@ use diesel::sql_types::{Array, BigInt, Text};
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::{level_filter, order_by, paged, COLUMNS};
+use super::{bound, level_filter, order_by, paged, COLUMNS};
 use crate::postgres::search::query::Sql;
 
 /// Most title words one typed word is expanded into; a shorter prefix than that (one or two
@@ -231,11 +231,6 @@ fn found<'a>(store_id: StoreId, browse: &InventoryBrowse, words: &[WordMatch], l
     .push(" ORDER BY c.title_key, c.product_id LIMIT ")
     .param::<BigInt, _>(limit)
     .push(") ")
-}
-
-/// The matches counted, up to the bound and one more.
-fn bound(browse: &InventoryBrowse) -> i64 {
-    i64::from(browse.count_limit) + 1
 }
 
 /// A page by title and its count, in one read of the first matches: as far as the bound, or
