@@ -85,22 +85,25 @@ pub(super) async fn browse(
         };
         let bound = bound(browse);
         if browse.sort != InventorySort::Title {
-            // By quantity: counted first (the matches in title order, up to the bound: an
-            // index read). Within the bound every match is sorted; past it (a common word)
-            // the store's rows are walked in quantity order instead.
-            let counted: Total = words_count(store_id, browse, &words)
-                .query
-                .get_result(conn)
-                .await?;
-            let query = if counted.total < bound {
+            // By quantity: the matches as far as the bound are read once, counted, and sorted
+            // (each looked up in the store's stock). Past the bound (a common word), that sort
+            // saw only some matches: the store's rows are walked in quantity order instead.
+            let mut browsed = Browsed::from_counted(
                 words::by_quantity_among_found(store_id, browse, &words, page)
-            } else {
-                words::by_quantity_walk(store_id, browse, &words, page)
-            };
-            return Ok(Browsed {
-                counted: counted.total,
-                rows: query.query.load(conn).await?,
-            });
+                    .query
+                    .load(conn)
+                    .await?,
+            );
+            if browsed.rows.is_empty() && page.offset() > 0 {
+                browsed.counted = count(conn, store_id, browse, &words).await?;
+            }
+            if browsed.counted >= bound {
+                browsed.rows = words::by_quantity_walk(store_id, browse, &words, page)
+                    .query
+                    .load(conn)
+                    .await?;
+            }
+            return Ok(browsed);
         }
         let mut browsed = Browsed::from_counted(
             words::by_title(store_id, browse, &words, page)
@@ -111,12 +114,7 @@ pub(super) async fn browse(
         // A page past the bound read further than the bound: the count still stops there.
         browsed.counted = browsed.counted.min(bound);
         if browsed.rows.is_empty() && page.offset() > 0 {
-            // A page past the matches says nothing of their count: count them.
-            let counted: Total = words_count(store_id, browse, &words)
-                .query
-                .get_result(conn)
-                .await?;
-            browsed.counted = counted.total;
+            browsed.counted = count(conn, store_id, browse, &words).await?;
         }
         Ok(browsed)
     })
@@ -148,9 +146,15 @@ async fn without_words(
     })
 }
 
-/// The bounded count of the words' matches at the level.
-fn words_count<'a>(store_id: StoreId, browse: &InventoryBrowse, words: &[WordMatch]) -> Sql<'a> {
-    words::matches(
+/// The bounded count of the words' matches at the level, for a page past the matches (which
+/// says nothing of their count).
+async fn count(
+    conn: &mut AsyncPgConnection,
+    store_id: StoreId,
+    browse: &InventoryBrowse,
+    words: &[WordMatch],
+) -> QueryResult<i64> {
+    let counted: Total = words::matches(
         Sql::new("SELECT count(*) AS total FROM ("),
         store_id,
         browse,
@@ -160,6 +164,10 @@ fn words_count<'a>(store_id: StoreId, browse: &InventoryBrowse, words: &[WordMat
     .push(" ORDER BY c.title_key, c.product_id LIMIT ")
     .param::<BigInt, _>(bound(browse))
     .push(") AS counted")
+    .query
+    .get_result(conn)
+    .await?;
+    Ok(counted.total)
 }
 
 /// How many rows a count reads at most: the browse's bound and one more, to tell "more than".

@@ -253,8 +253,8 @@ pub(super) fn by_title<'a>(
     .push(order_by(InventorySort::Title))
 }
 
-/// A page by quantity chosen among the matches, when they are within the bound: each is
-/// looked up in the store's stock and sorted.
+/// A page by quantity chosen among the matches as far as the bound, each looked up in the
+/// store's stock, with their count: the page, when the count is within the bound.
 pub(super) fn by_quantity_among_found<'a>(
     store_id: StoreId,
     browse: &InventoryBrowse,
@@ -264,7 +264,7 @@ pub(super) fn by_quantity_among_found<'a>(
     paged(
         found(store_id, browse, words, bound(browse))
             .push(&format!(
-                "{COLUMNS} FROM (SELECT i.product_id, i.quantity FROM found m \
+                "{COLUMNS}, (SELECT count(*) FROM found) AS counted FROM (SELECT i.product_id, i.quantity FROM found m \
                  JOIN inventory i ON i.product_id = m.product_id AND i.store_id = "
             ))
             .param::<BigInt, _>(store_id.get())
