@@ -14,11 +14,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::latency::{ms, percentile};
-
-// The seeder's word lists (a binary's module, read as a file: the words products are made of).
-#[path = "../../seeder/src/words.rs"]
-#[allow(dead_code)]
-mod words;
+use crate::vocabulary::{no_match, prefix, word};
 
 /// What to measure.
 pub struct Plan {
@@ -44,19 +40,6 @@ const CLASSES: [&str; 8] = [
     "low stock",
     "out of stock",
 ];
-
-fn word(rng: &mut StdRng) -> String {
-    let kinds: Vec<&str> = words::CATEGORIES
-        .iter()
-        .flat_map(|(_, kinds)| kinds.iter().copied())
-        .collect();
-    let pool: [&[&str]; 3] = [&kinds, words::VARIETIES, words::QUALITIES];
-    let list = pool[rng.random_range(0..pool.len())];
-    let phrase = list[rng.random_range(0..list.len())];
-    // Multi-word entries ("Sea Salt"): one of their words.
-    let parts: Vec<&str> = phrase.split_whitespace().collect();
-    parts[rng.random_range(0..parts.len())].to_owned()
-}
 
 /// A page number as staff reach them: mostly the first, sometimes a few pages on.
 fn page_number(rng: &mut StdRng) -> u32 {
@@ -99,13 +82,8 @@ fn draw(rng: &mut StdRng, stores: u64) -> (usize, String) {
         1 => format!("{base}?sort={sort}&page={page}"),
         2 => format!("{base}?q={}{}", word(rng), title_extras(rng)),
         3 => format!("{base}?q={}+{}{}", word(rng), word(rng), title_extras(rng)),
-        4 => {
-            let whole = word(rng);
-            let length = rng.random_range(3..=whole.len().max(3));
-            let prefix = &whole[..length.min(whole.len())];
-            format!("{base}?q={prefix}{}", title_extras(rng))
-        }
-        5 => format!("{base}?q=zq{}x{}", rng.random_range(100..999), title_extras(rng)),
+        4 => format!("{base}?q={}{}", prefix(rng), title_extras(rng)),
+        5 => format!("{base}?q={}{}", no_match(rng), title_extras(rng)),
         6 => format!("{base}?stock=low&sort={sort}"),
         _ => format!("{base}?stock=out&sort={sort}&page={}", page.min(3)),
     };

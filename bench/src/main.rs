@@ -8,6 +8,8 @@ mod latency;
 mod movements;
 mod orders;
 mod search;
+mod search_workload;
+mod vocabulary;
 
 use std::time::Duration;
 
@@ -62,6 +64,35 @@ enum Command {
         /// More servers on the same database as `LABEL=URL` (another build, or
         /// other settings): measured in turn with the first, request by request, query by
         /// query, and reported side by side. Repeatable.
+        #[arg(long = "compare", value_name = "LABEL=URL")]
+        compare: Vec<String>,
+    },
+    /// Search on a generated workload (`scripts/bench-search`): searches drawn with a fixed
+    /// seed from the seeder's vocabulary, with filters, orders and pages, per class.
+    SearchWorkload {
+        /// Searches measured.
+        #[arg(long, default_value_t = 600)]
+        searches: usize,
+        /// Searches sent first and not counted.
+        #[arg(long, default_value_t = 30)]
+        warmup: usize,
+        /// Seed of the draw.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Stores 1..=N are drawn from.
+        #[arg(long, default_value_t = 20)]
+        stores: u64,
+        /// Categories 1..=N are drawn from (by id or by the seeder's name).
+        #[arg(long, default_value_t = 10)]
+        categories: usize,
+        /// The deepest page drawn (default: the count bound 5,000 ÷ 20 a page).
+        #[arg(long, default_value_t = 250)]
+        deepest_page: u32,
+        /// Name of the server at `--url` in the tables.
+        #[arg(long, default_value = "this build")]
+        label: String,
+        /// More servers on the same database as `LABEL=URL` (other builds), measured in turn
+        /// with the first, search by search. Repeatable.
         #[arg(long = "compare", value_name = "LABEL=URL")]
         compare: Vec<String>,
     },
@@ -195,6 +226,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 search::compare(&client, &cli.url, &compare, rounds).await?;
             }
             Ok(())
+        }
+        Command::SearchWorkload {
+            searches,
+            warmup,
+            seed,
+            stores,
+            categories,
+            deepest_page,
+            label,
+            compare,
+        } => {
+            let mut servers = vec![(label, cli.url.clone())];
+            for other in compare {
+                let (label, url) = other
+                    .split_once('=')
+                    .ok_or_else(|| anyhow::anyhow!("--compare takes LABEL=URL, not {other}"))?;
+                servers.push((label.to_owned(), url.to_owned()));
+            }
+            let plan = search_workload::Plan {
+                searches,
+                warmup,
+                seed,
+                stores,
+                categories,
+                deepest_page,
+            };
+            let client = reqwest::Client::builder().build()?;
+            search_workload::run(&client, &servers, &plan).await
         }
         Command::Orders {
             clients,

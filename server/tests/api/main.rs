@@ -25,6 +25,7 @@ mod orders;
 mod reads;
 mod replica;
 mod search;
+mod search_answers;
 mod search_counts;
 mod stock;
 mod stock_access;
