@@ -41,7 +41,7 @@ impl<'a> Sql<'a> {
 }
 
 /// `LIKE` pattern text with `%`, `_` and `\` taken literally.
-pub(in crate::postgres) fn like_escape(text: &str) -> String {
+pub(super) fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
