@@ -237,13 +237,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             label,
             compare,
         } => {
-            let mut servers = vec![(label, cli.url.clone())];
-            for other in compare {
-                let (label, url) = other
-                    .split_once('=')
-                    .ok_or_else(|| anyhow::anyhow!("--compare takes LABEL=URL, not {other}"))?;
-                servers.push((label.to_owned(), url.to_owned()));
-            }
+            let servers = latency::servers(&label, &cli.url, &compare)?;
             let plan = search_workload::Plan {
                 searches,
                 warmup,

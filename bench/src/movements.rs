@@ -12,7 +12,7 @@ use anyhow::{bail, ensure, Context};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::latency::{ms, percentile};
+use crate::latency::{ms, percentile, servers, Server};
 
 /// What to measure: one row's list, how many times, with which pages.
 pub struct Plan {
@@ -26,12 +26,6 @@ pub struct Plan {
     pub seed: u64,
 }
 
-/// A server under measurement.
-struct Server {
-    label: String,
-    base: String,
-}
-
 const CLASSES: [&str; 3] = ["first", "last", "random"];
 
 /// One request's page and class (an index into `CLASSES`).
@@ -39,24 +33,6 @@ const CLASSES: [&str; 3] = ["first", "last", "random"];
 struct Request {
     page: u64,
     class: usize,
-}
-
-/// The `label=url` pairs of `--compare` after the first server.
-fn servers(label: &str, url: &str, compare: &[String]) -> anyhow::Result<Vec<Server>> {
-    let mut servers = vec![Server {
-        label: label.to_owned(),
-        base: url.to_owned(),
-    }];
-    for other in compare {
-        let (label, base) = other
-            .split_once('=')
-            .with_context(|| format!("--compare takes LABEL=URL, not {other}"))?;
-        servers.push(Server {
-            label: label.to_owned(),
-            base: base.to_owned(),
-        });
-    }
-    Ok(servers)
 }
 
 impl Plan {
@@ -283,13 +259,5 @@ mod tests {
         assert_eq!(plan.expected_items(120, 1), 50);
         assert_eq!(plan.expected_items(120, 3), 20);
         assert_eq!(plan.expected_items(100, 2), 50);
-    }
-
-    #[test]
-    fn compare_takes_label_equals_url() {
-        let parsed = servers("base", "http://a", &["new=http://b".to_owned()]).unwrap();
-        assert_eq!(parsed[1].label, "new");
-        assert_eq!(parsed[1].base, "http://b");
-        assert!(servers("base", "http://a", &["http://b".to_owned()]).is_err());
     }
 }

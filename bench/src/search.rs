@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::latency::{measure, ms, percentile};
+use crate::latency::{measure, ms, percentile, servers, Server};
 
 /// Realistic searches: single words, partial words, multi-word, filters, sorts, deep pages.
 pub const SEARCHES: &[&str] = &[
@@ -168,20 +168,14 @@ pub async fn compare(
     others: &[String],
     rounds: usize,
 ) -> anyhow::Result<()> {
-    let mut servers = vec![("this build".to_string(), url.to_string())];
-    for other in others {
-        let (label, other_url) = other
-            .split_once('=')
-            .ok_or_else(|| anyhow::anyhow!("--compare takes LABEL=URL, not {other}"))?;
-        servers.push((label.to_string(), other_url.to_string()));
-    }
+    let servers = servers("this build", url, others)?;
     let path = "/api/search/products/?";
     let mut mix: Vec<Vec<Duration>> = vec![Vec::new(); servers.len()];
     let mut rows = Vec::new();
     for query in SEARCHES {
         let urls: Vec<String> = servers
             .iter()
-            .map(|(_, base)| format!("{base}{path}{query}"))
+            .map(|server| format!("{}{path}{query}", server.base))
             .collect();
         // Warm every server (connections, plans, pages) before measuring.
         measure(client, urls.clone(), 1).await?;
@@ -205,7 +199,7 @@ pub async fn compare(
     }
     println!("\n| search mix, servers in turn | requests | p50 ms | p99 ms | max ms |");
     println!("| --- | --- | --- | --- | --- |");
-    for ((label, _), latencies) in servers.iter().zip(mix.iter_mut()) {
+    for (Server { label, .. }, latencies) in servers.iter().zip(mix.iter_mut()) {
         latencies.sort_unstable();
         println!(
             "| {label} | {} | {} | {} | {} |",
@@ -215,7 +209,7 @@ pub async fn compare(
             ms(latencies.last().copied().unwrap_or_default())
         );
     }
-    let labels: Vec<&str> = servers.iter().map(|(label, _)| label.as_str()).collect();
+    let labels: Vec<&str> = servers.iter().map(|server| server.label.as_str()).collect();
     println!("\n| query (p50 / max ms) | {} |", labels.join(" | "));
     println!("| --- |{}", " --- |".repeat(labels.len()));
     for (query, cells) in rows {

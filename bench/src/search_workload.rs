@@ -14,7 +14,7 @@ use anyhow::{bail, Context};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::latency::{ms, percentile};
+use crate::latency::{ms, percentile, Server};
 use crate::vocabulary::{no_match, prefix, word, CATEGORIES};
 
 /// What to draw.
@@ -184,13 +184,13 @@ pub fn searches(plan: &Plan) -> Vec<Search> {
 
 /// Sends every search to every server in turn; prints one table per server (each class's
 /// p50/p95/p99/max) and the slowest searches of the first.
-pub async fn run(client: &reqwest::Client, servers: &[(String, String)], plan: &Plan) -> anyhow::Result<()> {
+pub async fn run(client: &reqwest::Client, servers: &[Server], plan: &Plan) -> anyhow::Result<()> {
     let drawn = searches(plan);
     let mut latencies: Vec<Vec<Vec<Duration>>> = vec![vec![Vec::new(); CLASSES.len() + 1]; servers.len()];
     let mut slowest: Vec<(Duration, String)> = Vec::new();
     for (n, search) in drawn.iter().enumerate() {
-        for (s, (_, base)) in servers.iter().enumerate() {
-            let url = format!("{base}/api/search/products/?{}", search.query);
+        for (s, server) in servers.iter().enumerate() {
+            let url = format!("{}/api/search/products/?{}", server.base, search.query);
             let started = Instant::now();
             let response = client.get(&url).send().await.with_context(|| url.clone())?;
             let status = response.status();
@@ -215,7 +215,7 @@ pub async fn run(client: &reqwest::Client, servers: &[(String, String)], plan: &
         "search workload: {} searches drawn with seed {} (after {} warm-up), one client, servers in turn",
         plan.searches, plan.seed, plan.warmup
     );
-    for ((label, _), classes) in servers.iter().zip(latencies.iter_mut()) {
+    for (Server { label, .. }, classes) in servers.iter().zip(latencies.iter_mut()) {
         println!("\n| {label}: class | n | p50 ms | p95 ms | p99 ms | max ms |");
         println!("| --- | --- | --- | --- | --- | --- |");
         for (name, sorted) in CLASSES.iter().chain(["**all**"].iter()).zip(classes.iter_mut()) {
@@ -231,7 +231,7 @@ pub async fn run(client: &reqwest::Client, servers: &[(String, String)], plan: &
         }
     }
     slowest.sort_by_key(|(took, _)| std::cmp::Reverse(*took));
-    println!("\nslowest searches ({}):", servers[0].0);
+    println!("\nslowest searches ({}):", servers[0].label);
     for (took, query) in slowest.iter().take(10) {
         println!("  {} ms  /api/search/products/?{query}", ms(*took));
     }

@@ -8,19 +8,11 @@ use aforro_adapters::postgres::Postgres;
 use aforro_core::backoffice::{BackofficeRepository, InventoryBrowse, InventorySort, StockLevel};
 use aforro_core::jobs::Retention;
 use aforro_core::{PageRequest, StoreId};
-use diesel::sql_types::{Array, BigInt};
-use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::helpers::TestApp;
-
-#[derive(QueryableByName)]
-struct Ids {
-    #[diesel(sql_type = Array<BigInt>)]
-    ids: Vec<i64>,
-}
+use crate::helpers::{Ids, TestApp};
 
 /// Title words, some sharing their starts ("pea", "peach", "peanut"), so prefixes expand.
 const WORDS: [&str; 16] = [

@@ -194,3 +194,10 @@ pub fn same_database(url: &str, name: &str) -> String {
         None => format!("{url}/{name}"),
     }
 }
+
+/// The ids a reference query returns as one array column `ids` (the same-answers tests).
+#[derive(diesel::QueryableByName)]
+pub struct Ids {
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::BigInt>)]
+    pub ids: Vec<i64>,
+}

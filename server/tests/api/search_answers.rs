@@ -5,13 +5,11 @@
 //! documents it (docs/api.md): relevance is the title-phrase tier, then the title-words tier,
 //! then the rest, each by id; no full-text match falls back to the titles containing the text.
 
-use diesel::sql_types::{Array, BigInt};
-use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::helpers::TestApp;
+use crate::helpers::{Ids, TestApp};
 use crate::search::{ids, search};
 
 /// The count bound of this test's server: small, so bounded counts are crossed often.
@@ -135,12 +133,6 @@ fn draw(rng: &mut StdRng) -> Drawn {
         page,
         page_size,
     }
-}
-
-#[derive(QueryableByName)]
-struct Ids {
-    #[diesel(sql_type = Array<BigInt>)]
-    ids: Vec<i64>,
 }
 
 /// Every match of `drawn`, in the documented order.
