@@ -82,6 +82,14 @@ async fn default_sizes_meet_the_minimums() {
         db.scalar("SELECT products AS n FROM product_count").await,
         products
     );
+    let stores_differ = "SELECT count(*) AS n FROM products p WHERE p.store_ids IS DISTINCT FROM
+        ARRAY(SELECT i.store_id FROM inventory i WHERE i.product_id = p.id ORDER BY i.store_id)";
+    assert_eq!(db.scalar(stores_differ).await, 0);
+    assert!(
+        db.scalar("SELECT count(*) AS n FROM products WHERE cardinality(store_ids) > 1")
+            .await
+            > 0
+    );
     // The triggers are back on: a new product is out of stock and has its title listed.
     db.run_sql("INSERT INTO products (title, price, category_id) VALUES ('Brand New Widget', 1, 1)")
         .await;
@@ -98,6 +106,9 @@ async fn default_sizes_meet_the_minimums() {
         db.scalar("SELECT products AS n FROM product_count").await,
         products + 1
     );
+    db.run_sql("INSERT INTO inventory (store_id, product_id, quantity) SELECT 1, id, 3 FROM products WHERE title = 'Brand New Widget'")
+        .await;
+    assert_eq!(db.scalar(stores_differ).await, 0);
     // Ids continue after the seeded ones.
     db.run_sql("INSERT INTO categories (name) VALUES ('After seeding')")
         .await;

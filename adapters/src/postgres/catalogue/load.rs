@@ -51,7 +51,7 @@ impl CatalogueLoader for Postgres {
 const BULK_TABLES: [&str; 4] = ["products", "inventory", "product_titles", "product_title_words"];
 
 /// Triggers that keep derived tables current, switched off for a bulk load …
-const DERIVED_TABLE_TRIGGERS: [(&str, &str); 16] = [
+const DERIVED_TABLE_TRIGGERS: [(&str, &str); 18] = [
     ("inventory", "inventory_out_of_stock_insert"),
     ("inventory", "inventory_out_of_stock_update"),
     ("inventory", "inventory_out_of_stock_delete"),
@@ -60,6 +60,8 @@ const DERIVED_TABLE_TRIGGERS: [(&str, &str); 16] = [
     ("inventory", "inventory_level_changes_delete"),
     ("inventory", "inventory_title_words_insert"),
     ("inventory", "inventory_title_words_delete"),
+    ("inventory", "inventory_product_store_ids_insert"),
+    ("inventory", "inventory_product_store_ids_delete"),
     ("products", "products_title_words_insert"),
     ("products", "products_title_words_update"),
     ("products", "products_title_words_delete"),
@@ -70,14 +72,15 @@ const DERIVED_TABLE_TRIGGERS: [(&str, &str); 16] = [
     ("products", "products_count_insert"),
 ];
 
-/// … and the functions (migrations 4, 5, 9, 22 and 23) that rebuild what they keep once at its
-/// end.
-const DERIVED_TABLE_REBUILDS: [&str; 5] = [
+/// … and the functions (migrations 4, 5, 9, 22, 23 and 25) that rebuild what they keep once at
+/// its end.
+const DERIVED_TABLE_REBUILDS: [&str; 6] = [
     "rebuild_out_of_stock_products",
     "rebuild_product_titles",
     "rebuild_product_count",
     "rebuild_stock_level_counts",
     "rebuild_product_title_words",
+    "rebuild_product_store_ids",
 ];
 
 struct PgCatalogueLoad {

@@ -2,13 +2,11 @@
 //! relevance one id-ordered query per tier until the page is full.
 
 use aforro_core::search::{ProductSearch, SearchSort};
-use aforro_core::Result;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::query::{filtered, Sql, TextMatch, Tier};
 use super::{Count, HitRow};
-use crate::postgres::error::db_error;
 
 /// The rows of `search`'s page, in order. Relevance is tier by tier (best first), each in id
 /// order: a tier is read only when the ones before it did not fill the page, and a tier that
@@ -18,13 +16,10 @@ pub(super) async fn load_page(
     conn: &mut AsyncPgConnection,
     search: &ProductSearch,
     text: Option<&TextMatch>,
-) -> Result<Vec<HitRow>> {
+) -> diesel::QueryResult<Vec<HitRow>> {
     let (offset, limit) = (search.page.offset(), search.page.limit());
     if search.sort != SearchSort::Relevance {
-        return rows(search, text, Tier::All, offset, limit)
-            .load(conn)
-            .await
-            .map_err(db_error);
+        return rows(search, text, Tier::All, offset, limit).load(conn).await;
     }
     let tiers = text.map(TextMatch::tiers).unwrap_or_else(|| vec![Tier::All]);
     let mut page = Vec::new();
@@ -32,10 +27,7 @@ pub(super) async fn load_page(
     let mut skip = offset;
     for tier in tiers {
         let wanted = limit - page.len() as i64;
-        let found: Vec<HitRow> = rows(search, text, tier, skip, wanted)
-            .load(conn)
-            .await
-            .map_err(db_error)?;
+        let found: Vec<HitRow> = rows(search, text, tier, skip, wanted).load(conn).await?;
         let got = found.len() as i64;
         page.extend(found);
         if page.len() as i64 == limit {
@@ -94,7 +86,7 @@ async fn tier_size(
     text: Option<&TextMatch>,
     tier: Tier,
     most: i64,
-) -> Result<i64> {
+) -> diesel::QueryResult<i64> {
     let sql = filtered(
         Sql::new("SELECT count(*) AS n FROM (SELECT 1 FROM products p"),
         search,
@@ -108,7 +100,6 @@ async fn tier_size(
         .push(") AS tier")
         .query
         .get_result(conn)
-        .await
-        .map_err(db_error)?;
+        .await?;
     Ok(counted.n)
 }
