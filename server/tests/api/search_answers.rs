@@ -35,8 +35,10 @@ const WORDS: [&str; 12] = [
 /// 600 products: titles of two or three words, descriptions of words (some none), three
 /// categories, prices and creation times spread out, three stores carrying about half each
 /// at quantities 0–5 (some products carried nowhere, some out of stock everywhere). Stock rows
-/// are created, deleted and created again in separate statements, so the stores kept on each
-/// product (migration 25) go through every trigger.
+/// are created, deleted and created again, products retitled, repriced and deleted, and a
+/// category renamed and named back, in separate statements, so what triggers keep for search
+/// (the stores on each product, migration 25; the search terms, migration 26) goes through
+/// every trigger.
 const CATALOGUE: &str = "
     SELECT setseed(0.61);
     INSERT INTO categories (id, name) VALUES (1, 'Pantry'), (2, 'Sweets'), (3, 'Tea Room');
@@ -57,6 +59,11 @@ const CATALOGUE: &str = "
     DELETE FROM inventory WHERE (store_id * 7 + product_id) % 5 = 0;
     INSERT INTO inventory (store_id, product_id, quantity)
         SELECT 3, p, 2 FROM generate_series(1, 600) p WHERE p % 11 = 0 ON CONFLICT DO NOTHING;
+    UPDATE products SET title = pg_temp.words(2), price = price + 1 WHERE id % 13 = 0;
+    UPDATE categories SET name = 'Candy' WHERE id = 2;
+    UPDATE categories SET name = 'Sweets' WHERE id = 2;
+    DELETE FROM inventory WHERE product_id % 17 = 0;
+    DELETE FROM products WHERE id % 17 = 0;
     SELECT setval(pg_get_serial_sequence(t, 'id'), 1000)
         FROM unnest(ARRAY['categories', 'products', 'stores']) AS t;
 ";
@@ -275,10 +282,12 @@ struct Tally {
     wrong: i64,
     #[diesel(sql_type = BigInt)]
     shared: i64,
+    #[diesel(sql_type = BigInt)]
+    wrong_terms: i64,
 }
 
-/// The stores kept on each product (what a search's store filter reads) are its stock rows'
-/// stores after eight clients, one per store, created and deleted stock rows of the same
+/// The stores kept on each product and on its search terms (what a search's store filter
+/// reads) are its stock rows' stores after eight clients, one per store, created and deleted stock rows of the same
 /// products at once, each statement touching many products.
 #[tokio::test]
 async fn the_stores_on_each_product_follow_stock_rows_written_by_many_clients_at_once() {
@@ -310,7 +319,9 @@ async fn the_stores_on_each_product_follow_stock_rows_written_by_many_clients_at
     let tally: Tally = diesel::sql_query(
         "SELECT count(*) FILTER (WHERE p.store_ids IS DISTINCT FROM
                     ARRAY(SELECT i.store_id FROM inventory i WHERE i.product_id = p.id ORDER BY i.store_id)) AS wrong,
-                count(*) FILTER (WHERE cardinality(p.store_ids) >= 2) AS shared
+                count(*) FILTER (WHERE cardinality(p.store_ids) >= 2) AS shared,
+                (SELECT count(*) FROM product_search_terms s JOIN products q ON q.id = s.product_id
+                 WHERE s.store_ids IS DISTINCT FROM q.store_ids) AS wrong_terms
          FROM products p",
     )
     .get_result(&mut conn)
@@ -319,6 +330,10 @@ async fn the_stores_on_each_product_follow_stock_rows_written_by_many_clients_at
     assert_eq!(
         tally.wrong, 0,
         "products whose stores differ from their stock rows"
+    );
+    assert_eq!(
+        tally.wrong_terms, 0,
+        "search terms whose stores differ from their product's"
     );
     assert!(
         tally.shared > 10,

@@ -48,10 +48,16 @@ impl CatalogueLoader for Postgres {
 }
 
 /// Tables whose foreign keys are checked once at the end of a load instead of row by row.
-const BULK_TABLES: [&str; 4] = ["products", "inventory", "product_titles", "product_title_words"];
+const BULK_TABLES: [&str; 5] = [
+    "products",
+    "inventory",
+    "product_titles",
+    "product_title_words",
+    "product_search_terms",
+];
 
 /// Triggers that keep derived tables current, switched off for a bulk load …
-const DERIVED_TABLE_TRIGGERS: [(&str, &str); 18] = [
+const DERIVED_TABLE_TRIGGERS: [(&str, &str); 21] = [
     ("inventory", "inventory_out_of_stock_insert"),
     ("inventory", "inventory_out_of_stock_update"),
     ("inventory", "inventory_out_of_stock_delete"),
@@ -70,17 +76,21 @@ const DERIVED_TABLE_TRIGGERS: [(&str, &str); 18] = [
     ("products", "products_titles_update"),
     ("products", "products_titles_delete"),
     ("products", "products_count_insert"),
+    ("products", "products_search_terms_insert"),
+    ("products", "products_search_terms_update"),
+    ("products", "products_search_terms_delete"),
 ];
 
-/// … and the functions (migrations 4, 5, 9, 22, 23 and 25) that rebuild what they keep once at
-/// its end.
-const DERIVED_TABLE_REBUILDS: [&str; 6] = [
+/// … and the functions (migrations 4, 5, 9, 22, 23, 25 and 26) that rebuild what they keep once
+/// at its end, in this order (the search terms copy the stores kept on products).
+const DERIVED_TABLE_REBUILDS: [&str; 7] = [
     "rebuild_out_of_stock_products",
     "rebuild_product_titles",
     "rebuild_product_count",
     "rebuild_stock_level_counts",
     "rebuild_product_title_words",
     "rebuild_product_store_ids",
+    "rebuild_product_search_terms",
 ];
 
 struct PgCatalogueLoad {
@@ -281,13 +291,15 @@ impl CatalogueLoad for PgCatalogueLoad {
     }
 
     async fn commit(&mut self) -> Result<()> {
+        // Before the deferred indexes are rebuilt, so the rebuilt rows are indexed once; and
+        // before the triggers are back on, so the products' stores, rebuilt by an UPDATE of
+        // every product, do not also go through the product triggers row set by row set.
+        for rebuild in DERIVED_TABLE_REBUILDS {
+            self.exec(&format!("SELECT {rebuild}()")).await?;
+        }
         for (table, trigger) in DERIVED_TABLE_TRIGGERS {
             self.exec(&format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}"))
                 .await?;
-        }
-        // Before the deferred indexes are rebuilt, so the rebuilt rows are indexed once.
-        for rebuild in DERIVED_TABLE_REBUILDS {
-            self.exec(&format!("SELECT {rebuild}()")).await?;
         }
         for definition in std::mem::take(&mut self.deferred_indexes) {
             self.exec(&definition).await?;

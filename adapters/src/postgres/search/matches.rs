@@ -27,18 +27,26 @@ use rust_decimal::Decimal;
 use super::query::{filtered, Sql, TextMatch, Tier};
 use super::HitRow;
 
-/// How many matches the statement gathers for `search`: the count's bound + 1 for a first
-/// page, which needs no more to count; ten times that for a deep one (past the first 2% of
+/// How many matches the statement gathers for `search`: the count's bound + 1 (or to the
+/// page's end) for a first page, which needs no more to count, and for any page without
+/// words, whose gathering has no word's postings to bound it; ten times that for a deep page
+/// of words (past the first 2% of
 /// the pages one can ask for: offset 100 at the default bound of 5,000), which sorts up to
 /// 50,010 matches before it gives up for an ordered walk. Both scale with the bound, so the
 /// same-answers test's small bound takes every path.
-pub(super) fn cap(search: &ProductSearch) -> i64 {
-    let enough = i64::from(search.count_limit.get()) + 1;
-    if search.page.offset() >= (enough / 50).max(1) {
+pub(super) fn cap(search: &ProductSearch, text: Option<&TextMatch>) -> i64 {
+    let enough = enough(search);
+    if text.is_some() && search.page.offset() >= (enough / 50).max(1) {
         enough * 10
     } else {
         enough
     }
+}
+
+/// Matches enough to count up to the bound and to hold the page: a page starts within the
+/// bound, but may end past it.
+pub(super) fn enough(search: &ProductSearch) -> i64 {
+    (i64::from(search.count_limit.get()) + 1).max(search.page.offset() + search.page.limit())
 }
 
 /// The bounded count, on every row, and one page row when the page has any (a page past the
@@ -83,7 +91,7 @@ impl CountedRow {
 
 /// The order of the page, on the sorted matches' columns (`tier` is the relevance tier,
 /// 0 best; see [`Tier`]).
-fn order(sort: SearchSort, alias: &str) -> String {
+pub(super) fn order(sort: SearchSort, alias: &str) -> String {
     match sort {
         SearchSort::Relevance => format!("{alias}.tier, {alias}.id"),
         SearchSort::PriceAscending => format!("{alias}.price, {alias}.id"),
@@ -132,7 +140,15 @@ pub(super) fn counted_page<'a>(search: &'a ProductSearch, text: Option<&TextMatc
     .push(" AS tier FROM products p");
     let sql = filtered(sql, search, text, Tier::All, false)
         .push(" LIMIT ")
-        .param::<BigInt, _>(cap)
+        .param::<BigInt, _>(cap);
+    sorted_page(sql, search)
+}
+
+/// Closes `sql`, the body of a CTE `m` of matches `(id, price, created_at, tier)`, and appends
+/// the rest of the statement: their number on every row, and the page among them, sorted, with
+/// its display columns read for the page's rows only.
+pub(super) fn sorted_page<'a>(sql: Sql<'a>, search: &'a ProductSearch) -> Sql<'a> {
+    let sql = sql
         .push(&format!(
             "), page AS (SELECT * FROM m ORDER BY {} LIMIT ",
             order(search.sort, "m")

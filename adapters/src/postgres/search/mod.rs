@@ -5,6 +5,7 @@
 mod matches;
 mod page;
 pub(super) mod query;
+mod terms;
 
 use aforro_core::search::{CatalogSearch, ProductHit, ProductSearch, SearchResults, SuggestText};
 use aforro_core::{CategoryId, ProductId, Result};
@@ -90,7 +91,22 @@ impl Postgres {
                     )
                     .await?;
                     let bound = i64::from(search.count_limit.get());
-                    let cap = matches::cap(search);
+                    if let Some(word) = text.and_then(TextMatch::single_word) {
+                        match terms::stems(conn, word).await?.as_slice() {
+                            // A word English leaves out: `to_tsquery` matches nothing with it.
+                            [] => return Ok((Count { n: 0 }, Vec::new())),
+                            [stem] => {
+                                let counted: Vec<matches::CountedRow> =
+                                    terms::counted_page(search, stem).query.load(conn).await?;
+                                let n = counted.as_slice().first().map_or(0, |row| row.n);
+                                let rows = counted.into_iter().filter_map(matches::CountedRow::hit).collect();
+                                return Ok((Count { n: n.min(bound + 1) }, rows));
+                            }
+                            // A word the parser splits: the general gathering below.
+                            _ => {}
+                        }
+                    }
+                    let cap = matches::cap(search, text);
                     let counted: Vec<matches::CountedRow> =
                         matches::counted_page(search, text, cap).query.load(conn).await?;
                     // Past the bound the count stops at bound + 1, whatever the cap.

@@ -55,28 +55,47 @@ fn rows<'a>(
     offset: i64,
     limit: i64,
 ) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
-    let quantity = if search.store_id.is_some() {
-        "i.quantity"
-    } else {
-        "NULL::integer"
+    let order = match search.sort {
+        SearchSort::Relevance => "id",
+        SearchSort::PriceAscending => "price, id",
+        SearchSort::PriceDescending => "price DESC, id",
+        SearchSort::Newest => "created_at DESC, id",
     };
-    let select = format!(
-        "SELECT p.id, p.title, p.description, p.price, p.category_id, c.name AS category_name,
-                p.created_at, {quantity} AS quantity
-         FROM products p"
+    // The walk reads only what the order indexes carry (migration 27), so without words it is
+    // an index-only scan; the page's display columns are read for its rows alone. Reading them
+    // along the walk read every product walked past (a deep page of a store's products in a
+    // category: 18,364 rows read, 147 ms).
+    let walk = filtered(
+        Sql::new("WITH w AS (SELECT p.id, p.price, p.created_at FROM products p"),
+        search,
+        text,
+        tier,
+        false,
+    )
+    .push(&format!(" ORDER BY p.{} LIMIT ", order.replace(", id", ", p.id")))
+    .param::<BigInt, _>(limit)
+    .push(" OFFSET ")
+    .param::<BigInt, _>(offset)
+    .push(
+        ") SELECT p.id, p.title, p.description, p.price, p.category_id, c.name AS category_name, \
+         p.created_at, ",
     );
-    let sql = filtered(Sql::new(&select), search, text, tier, true);
-    let sql = match search.sort {
-        SearchSort::Relevance => sql.push(" ORDER BY p.id"),
-        SearchSort::PriceAscending => sql.push(" ORDER BY p.price, p.id"),
-        SearchSort::PriceDescending => sql.push(" ORDER BY p.price DESC, p.id"),
-        SearchSort::Newest => sql.push(" ORDER BY p.created_at DESC, p.id"),
+    let sql = match search.store_id {
+        Some(store_id) => walk
+            .push("(SELECT i.quantity FROM inventory i WHERE i.product_id = p.id AND i.store_id = ")
+            .param::<BigInt, _>(store_id.get())
+            .push(")"),
+        None => walk.push("NULL::integer"),
     };
-    sql.push(" LIMIT ")
-        .param::<BigInt, _>(limit)
-        .push(" OFFSET ")
-        .param::<BigInt, _>(offset)
-        .query
+    let order = order
+        .split(", ")
+        .map(|key| format!("w.{key}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    sql.push(&format!(
+        " AS quantity FROM w JOIN products p ON p.id = w.id JOIN categories c ON c.id = p.category_id ORDER BY {order}"
+    ))
+    .query
 }
 
 /// How many rows `tier` has, counted up to `most`.

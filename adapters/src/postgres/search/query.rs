@@ -80,6 +80,8 @@ pub(super) struct TextMatch {
     title_pattern: Option<String>,
     /// Whether this pass matches titles by substring instead of by full-text.
     by_substring: bool,
+    /// The typed words of a full-text pass.
+    words: Vec<String>,
 }
 
 impl TextMatch {
@@ -90,6 +92,7 @@ impl TextMatch {
             phrase_tsquery: None,
             title_pattern: self.title_pattern.clone(),
             by_substring: true,
+            words: Vec::new(),
         })
     }
 
@@ -105,7 +108,16 @@ impl TextMatch {
             tsquery,
             phrase_tsquery,
             title_pattern,
+            words: words.to_vec(),
         })
+    }
+
+    /// The typed word of a full-text pass of one word (a prefix of the terms it matches).
+    pub(super) fn single_word(&self) -> Option<&str> {
+        match self.words.as_slice() {
+            [word] if !self.by_substring => Some(word),
+            _ => None,
+        }
     }
 
     /// The `to_tsquery` text a title must match to be in `tier`, for the tiers a title match
@@ -227,22 +239,25 @@ pub(super) fn filtered<'a>(
     if let Some(max) = search.max_price {
         sql = sql.push(" AND p.price <= ").param::<Numeric, _>(max);
     }
+    in_stock_filter(sql, search)
+}
+
+/// Appends the `in_stock` filter on `p.id` (and, with a store, on its probed row `i`).
+fn in_stock_filter<'a>(sql: Sql<'a>, search: &ProductSearch) -> Sql<'a> {
     match (search.in_stock, search.store_id.is_some()) {
-        (Some(true), true) => sql = sql.push(" AND i.quantity > 0"),
-        (Some(false), true) => sql = sql.push(" AND i.quantity = 0"),
+        (Some(true), true) => sql.push(" AND i.quantity > 0"),
+        (Some(false), true) => sql.push(" AND i.quantity = 0"),
         // out_of_stock_products is kept exact by triggers on inventory (migration 4).
         (Some(true), false) => {
-            sql =
-                sql.push(" AND NOT EXISTS (SELECT 1 FROM out_of_stock_products o WHERE o.product_id = p.id)")
+            sql.push(" AND NOT EXISTS (SELECT 1 FROM out_of_stock_products o WHERE o.product_id = p.id)")
         }
         // The set is small: make it the driving side (an id list probed through the primary
         // key). As a semi-join the planner walked a whole sort index looking for its rows.
         (Some(false), false) => {
-            sql = sql.push(" AND p.id = ANY (ARRAY(SELECT product_id FROM out_of_stock_products))")
+            sql.push(" AND p.id = ANY (ARRAY(SELECT product_id FROM out_of_stock_products))")
         }
-        (None, _) => {}
+        (None, _) => sql,
     }
-    sql
 }
 
 /// The count query, which reads at most `count_limit + 1` matches: enough to know whether
