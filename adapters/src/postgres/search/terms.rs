@@ -3,8 +3,7 @@
 //! Every match is found, filtered, counted and sorted in that index, so the cost is the
 //! word's entries at about 0.2 µs each, whatever the filters and however deep the page: a
 //! word in 3% of 1,000,000 products is 33,000 entries. Only in-stock filters look further (the
-//! store's stock row, at most about once per match up to the count's bound, or the
-//! out-of-stock list).
+//! store's in-stock rows, or the out-of-stock list).
 //!
 //! Relevance has two tiers for one word, as in [`super::query::Tier`]: the word in the title
 //! (some term of the range is marked `in_title`), then elsewhere; each by id.
@@ -14,7 +13,7 @@ use diesel::sql_types::{BigInt, Numeric, Text};
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::matches::{enough, order, sorted_page};
+use super::matches::sorted_page;
 use super::query::Sql;
 
 #[derive(QueryableByName)]
@@ -80,38 +79,25 @@ pub(super) fn counted_page<'a>(search: &'a ProductSearch, stem: &str) -> Sql<'a>
             .push("]::bigint[]"),
         None => sql,
     };
-    let sql = sql.push(" GROUP BY t.product_id)");
+    let sql = sql.push(" GROUP BY t.product_id), m AS MATERIALIZED (SELECT p.* FROM matched p");
     let sql = match (search.store_id, search.in_stock) {
-        // In or out of stock at a store is its stock row's quantity, one probe a product: the
-        // candidates are sorted first and probed in that order until the count's bound is
-        // passed, so at most about bound + 1 probes, not one per candidate
-        // (q=pea&store_id=12&in_stock=true: 18,316 candidates). The CTE keeps the sorted
-        // order for the scan that probes it; the page sorts again what it found.
+        // In stock at a store: its in-stock rows (migration 28), merged with the matches or
+        // checked in that index alone. The store carries every match already (its terms say
+        // so), so out of stock there is "not in stock there".
         (Some(store_id), Some(in_stock)) => sql
-            .push(&format!(
-                ", candidates AS MATERIALIZED (SELECT * FROM matched p ORDER BY {}), \
-                 m AS MATERIALIZED (SELECT p.* FROM candidates p \
-                 CROSS JOIN LATERAL (SELECT i.quantity FROM inventory i WHERE i.product_id = p.id AND i.store_id = ",
-                order(search.sort, "p")
-            ))
-            .param::<BigInt, _>(store_id.get())
             .push(if in_stock {
-                " LIMIT 1) i WHERE i.quantity > 0"
+                " WHERE EXISTS (SELECT 1 FROM inventory i WHERE i.store_id = "
             } else {
-                " LIMIT 1) i WHERE i.quantity = 0"
+                " WHERE NOT EXISTS (SELECT 1 FROM inventory i WHERE i.store_id = "
             })
-            .push(" LIMIT ")
-            .param::<BigInt, _>(enough(search)),
+            .param::<BigInt, _>(store_id.get())
+            .push(" AND i.product_id = p.id AND i.quantity > 0)"),
         // In stock anywhere: the out-of-stock list, hashed once (a few thousand products).
-        (None, Some(true)) => sql.push(
-            ", m AS MATERIALIZED (SELECT p.* FROM matched p \
-             WHERE p.id NOT IN (SELECT o.product_id FROM out_of_stock_products o)",
-        ),
-        (None, Some(false)) => sql.push(
-            ", m AS MATERIALIZED (SELECT p.* FROM matched p \
-             WHERE p.id IN (SELECT o.product_id FROM out_of_stock_products o)",
-        ),
-        (_, None) => sql.push(", m AS MATERIALIZED (SELECT p.* FROM matched p"),
+        (None, Some(true)) => {
+            sql.push(" WHERE p.id NOT IN (SELECT o.product_id FROM out_of_stock_products o)")
+        }
+        (None, Some(false)) => sql.push(" WHERE p.id IN (SELECT o.product_id FROM out_of_stock_products o)"),
+        (_, None) => sql,
     };
     sorted_page(sql, search)
 }

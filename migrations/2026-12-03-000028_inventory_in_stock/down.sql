@@ -1,0 +1,1 @@
+DROP INDEX inventory_in_stock_idx;
