@@ -73,9 +73,18 @@ pub(super) struct CountedRow {
     quantity: Option<i32>,
 }
 
+/// The number of matches a statement gathered (on every row) and its page.
+pub(super) fn split(counted: Vec<CountedRow>) -> (i64, Vec<HitRow>) {
+    let gathered = counted.as_slice().first().map_or(0, |row| row.n);
+    (
+        gathered,
+        counted.into_iter().filter_map(CountedRow::hit).collect(),
+    )
+}
+
 impl CountedRow {
     /// The page row it carries, if any.
-    pub(super) fn hit(self) -> Option<HitRow> {
+    fn hit(self) -> Option<HitRow> {
         Some(HitRow {
             id: self.id?,
             title: self.title?,
