@@ -131,7 +131,11 @@ async fn gather(
             // A word English leaves out: `to_tsquery` matches nothing with it.
             [] => return Ok((Count { n: 0 }, Vec::new())),
             [stem] => {
-                let (n, rows) = matches::split(terms::counted_page(search, stem).query.load(conn).await?);
+                let Some(terms) = terms::terms(conn, stem).await? else {
+                    // No product has a term it starts.
+                    return Ok((Count { n: 0 }, Vec::new()));
+                };
+                let (n, rows) = matches::split(terms::counted_page(search, &terms).query.load(conn).await?);
                 return Ok((Count { n: n.min(bound + 1) }, rows));
             }
             // A word the parser splits: gathered as several words are.

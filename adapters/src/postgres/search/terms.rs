@@ -39,21 +39,71 @@ fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
-/// The count and the page of `search`, whose text is one word stemming to `stem`: every match
-/// gathered from the terms that start with `stem`, then the statement's tail as for any
-/// gathering ([`sorted_page`]).
-pub(super) fn counted_page<'a>(search: &'a ProductSearch, stem: &str) -> Sql<'a> {
-    // A product has one entry per term: a prefix that starts several of its terms ("che":
-    // cheddar, cheese) finds it more than once, hence the grouping. Price, creation time and
-    // category are the same on each of its entries.
-    let sql = Sql::new(
-        "WITH matched AS (SELECT t.product_id AS id, min(t.price) AS price, min(t.created_at) AS created_at, \
-         CASE WHEN bool_or(t.in_title) THEN 0 ELSE 1 END AS tier \
-         FROM product_search_terms t WHERE t.term >= ",
+/// The terms a word's stem starts: exactly one (the usual for a whole word: "chocolate" is
+/// `chocol` alone), or several (a prefix: "che" starts cheddar, chees, cherri…).
+pub(super) enum Terms {
+    One(String),
+    Several(String),
+}
+
+#[derive(QueryableByName)]
+struct Term {
+    #[diesel(sql_type = Text)]
+    term: String,
+}
+
+/// Which terms `stem` starts (`None`: no product has one): two probes of the index, the first
+/// term, then whether another follows it in the range.
+pub(super) async fn terms(conn: &mut AsyncPgConnection, stem: &str) -> diesel::QueryResult<Option<Terms>> {
+    let end = prefix_end(stem);
+    let first: Vec<Term> = diesel::sql_query(
+        "SELECT term FROM product_search_terms WHERE term >= $1 AND term < $2 ORDER BY term LIMIT 1",
     )
-    .param::<Text, _>(stem.to_owned())
-    .push(" AND t.term < ")
-    .param::<Text, _>(prefix_end(stem));
+    .bind::<Text, _>(stem)
+    .bind::<Text, _>(&end)
+    .load(conn)
+    .await?;
+    let Some(Term { term: first }) = first.into_iter().next() else {
+        return Ok(None);
+    };
+    let next: Vec<Term> = diesel::sql_query(
+        "SELECT term FROM product_search_terms WHERE term > $1 AND term < $2 ORDER BY term LIMIT 1",
+    )
+    .bind::<Text, _>(&first)
+    .bind::<Text, _>(&end)
+    .load(conn)
+    .await?;
+    Ok(Some(if next.is_empty() {
+        Terms::One(first)
+    } else {
+        Terms::Several(stem.to_owned())
+    }))
+}
+
+/// The count and the page of `search`, whose text is one word whose stem starts `terms`: every
+/// match gathered from those terms, then the statement's tail as for any gathering
+/// ([`sorted_page`]).
+pub(super) fn counted_page<'a>(search: &'a ProductSearch, terms: &Terms) -> Sql<'a> {
+    let sql = match terms {
+        // One term: one entry a product, read straight off the index in product order.
+        Terms::One(term) => Sql::new(
+            "WITH matched AS (SELECT t.product_id AS id, t.price, t.created_at, \
+             CASE WHEN t.in_title THEN 0 ELSE 1 END AS tier \
+             FROM product_search_terms t WHERE t.term = ",
+        )
+        .param::<Text, _>(term.clone()),
+        // A product has one entry per term: a prefix that starts several of its terms
+        // (cheddar, cheese) finds it more than once, hence the grouping below. Price, creation
+        // time and category are the same on each of its entries.
+        Terms::Several(stem) => Sql::new(
+            "WITH matched AS (SELECT t.product_id AS id, min(t.price) AS price, min(t.created_at) AS created_at, \
+             CASE WHEN bool_or(t.in_title) THEN 0 ELSE 1 END AS tier \
+             FROM product_search_terms t WHERE t.term >= ",
+        )
+        .param::<Text, _>(stem.clone())
+        .push(" AND t.term < ")
+        .param::<Text, _>(prefix_end(stem)),
+    };
     let sql = match &search.category {
         Some(CategoryFilter::Id(category)) => sql
             .push(" AND t.category_id = ")
@@ -79,7 +129,12 @@ pub(super) fn counted_page<'a>(search: &'a ProductSearch, stem: &str) -> Sql<'a>
             .push("]::bigint[]"),
         None => sql,
     };
-    let sql = sql.push(" GROUP BY t.product_id), m AS MATERIALIZED (SELECT p.* FROM matched p");
+    let sql = match terms {
+        Terms::One(_) => sql.push("), m AS MATERIALIZED (SELECT p.* FROM matched p"),
+        Terms::Several(_) => {
+            sql.push(" GROUP BY t.product_id), m AS MATERIALIZED (SELECT p.* FROM matched p")
+        }
+    };
     let sql = match (search.store_id, search.in_stock) {
         // In stock at a store: its in-stock rows (migration 28), merged with the matches or
         // checked in that index alone. The store carries every match already (its terms say
