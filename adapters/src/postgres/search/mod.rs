@@ -127,7 +127,7 @@ async fn gather(
 ) -> diesel::QueryResult<(Count, Vec<HitRow>)> {
     let bound = i64::from(search.count_limit.get());
     if let Some(word) = text.and_then(TextMatch::single_word) {
-        match terms::stems(conn, word).await?.as_slice() {
+        match query::stems(conn, word).await?.as_slice() {
             // A word English leaves out: `to_tsquery` matches nothing with it.
             [] => return Ok((Count { n: 0 }, Vec::new())),
             [stem] => {
@@ -224,7 +224,7 @@ impl CatalogSearch for Postgres {
         // (title_length, title_key) INCLUDE (title): index-only scans, shortest first.
         // Prefix group: one short range scan per title length. The explicit byte range keeps
         // the index usable in a generic prepared plan; LIKE keeps it exact.
-        let upper_bound = format!("{prefix}\u{10FFFF}");
+        let upper_bound = query::prefix_end(prefix);
         let mut titles: Vec<String> = diesel::sql_query(
             "SELECT hit.title FROM generate_series($1::int, (SELECT coalesce(max(title_length), 0) FROM product_titles)) AS len
              CROSS JOIN LATERAL (

@@ -6,6 +6,8 @@ use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{BigInt, Numeric, Text};
+use diesel::QueryableByName;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 /// A boxed SQL query that numbers its own placeholders, so optional filters can be appended
 /// in any combination with every value bound, never formatted into the SQL.
@@ -38,6 +40,32 @@ impl<'a> Sql<'a> {
         self.query = self.query.sql(format!("${}", self.params)).bind::<ST, V>(value);
         self
     }
+}
+
+/// The smallest string above every string that starts with `prefix` in byte order (`COLLATE
+/// "C"`): the upper bound of a prefix range that a btree can walk.
+pub(in crate::postgres) fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+#[derive(QueryableByName)]
+struct Stem {
+    #[diesel(sql_type = Text)]
+    lexeme: String,
+}
+
+/// What `to_tsquery('english', …)` stems a typed word to before it matches the lexemes that
+/// start with it: none (a word English leaves out, "the"), one (the usual), or several (a
+/// word the parser splits).
+pub(in crate::postgres) async fn stems(
+    conn: &mut AsyncPgConnection,
+    word: &str,
+) -> diesel::QueryResult<Vec<String>> {
+    let stems: Vec<Stem> = diesel::sql_query("SELECT lexeme FROM unnest(to_tsvector('english', $1))")
+        .bind::<Text, _>(word)
+        .load(conn)
+        .await?;
+    Ok(stems.into_iter().map(|s| s.lexeme).collect())
 }
 
 /// `LIKE` pattern text with `%`, `_` and `\` taken literally.

@@ -14,30 +14,7 @@ use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::matches::sorted_page;
-use super::query::Sql;
-
-#[derive(QueryableByName)]
-struct Stem {
-    #[diesel(sql_type = Text)]
-    lexeme: String,
-}
-
-/// What the word of a one-word full-text pass stems to: `to_tsquery` stems `'word':*` the same
-/// way before matching lexemes that start with it. None (a word English leaves out, "the"),
-/// one (the usual), or several (a word the parser splits).
-pub(super) async fn stems(conn: &mut AsyncPgConnection, word: &str) -> diesel::QueryResult<Vec<String>> {
-    let stems: Vec<Stem> = diesel::sql_query("SELECT lexeme FROM unnest(to_tsvector('english', $1))")
-        .bind::<Text, _>(word)
-        .load(conn)
-        .await?;
-    Ok(stems.into_iter().map(|s| s.lexeme).collect())
-}
-
-/// The smallest string above every string that starts with `prefix` in byte order (the terms'
-/// `COLLATE "C"`).
-fn prefix_end(prefix: &str) -> String {
-    format!("{prefix}\u{10FFFF}")
-}
+use super::query::{prefix_end, Sql};
 
 /// The terms a word's stem starts: exactly one (the usual for a whole word: "chocolate" is
 /// `chocol` alone), or several (a prefix: "che" starts cheddar, chees, cherri…).

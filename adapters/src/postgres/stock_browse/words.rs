@@ -16,7 +16,7 @@ use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::{bound, level_filter, order_by, paged, COLUMNS};
-use crate::postgres::search::query::Sql;
+use crate::postgres::search::query::{prefix_end, stems, Sql};
 
 /// Most title words one typed word is expanded into; a shorter prefix than that (one or two
 /// letters of a common start) is read as one range of words instead, sorted after reading.
@@ -47,12 +47,6 @@ struct Entries {
     entries: i64,
 }
 
-/// The smallest string above every string that starts with `prefix` (byte order, the index's
-/// `COLLATE "C"`), as search's suggest bounds its prefixes.
-fn prefix_end(prefix: &str) -> String {
-    format!("{prefix}\u{10FFFF}")
-}
-
 /// What each typed word matches, the word that should drive first; `None` when some typed
 /// word matches no title word at all (nothing can match them all). Words English stems to
 /// nothing ("the") are left out, as `to_tsquery` leaves them out of the API's search; `Some`
@@ -63,13 +57,8 @@ pub(super) async fn match_words(
 ) -> QueryResult<Option<Vec<WordMatch>>> {
     let mut matches = Vec::new();
     for word in typed {
-        let stems: Vec<Word> =
-            diesel::sql_query("SELECT lexeme AS word FROM unnest(to_tsvector('english', $1))")
-                .bind::<Text, _>(word)
-                .load(conn)
-                .await?;
-        for stem in stems {
-            let end = prefix_end(&stem.word);
+        for stem in stems(conn, word).await? {
+            let end = prefix_end(&stem);
             // A loose index scan: one index probe per distinct word, not one per entry.
             let words: Vec<Word> = diesel::sql_query(
                 "WITH RECURSIVE found(word) AS (
@@ -81,7 +70,7 @@ pub(super) async fn match_words(
                  )
                  SELECT word FROM found WHERE word IS NOT NULL LIMIT $3",
             )
-            .bind::<Text, _>(&stem.word)
+            .bind::<Text, _>(&stem)
             .bind::<Text, _>(&end)
             .bind::<BigInt, _>(MAX_EXPANSION + 1)
             .load(conn)
@@ -90,10 +79,7 @@ pub(super) async fn match_words(
                 return Ok(None);
             }
             let found = if words.len() as i64 > MAX_EXPANSION {
-                WordMatch::Range {
-                    from: stem.word,
-                    to: end,
-                }
+                WordMatch::Range { from: stem, to: end }
             } else {
                 WordMatch::Words(words.into_iter().map(|w| w.word).collect())
             };
