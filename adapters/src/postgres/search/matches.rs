@@ -45,7 +45,7 @@ pub(super) fn cap(search: &ProductSearch, text: Option<&TextMatch>) -> i64 {
 
 /// Matches enough to count up to the bound and to hold the page: a page starts within the
 /// bound, but may end past it.
-pub(super) fn enough(search: &ProductSearch) -> i64 {
+fn enough(search: &ProductSearch) -> i64 {
     (i64::from(search.count_limit.get()) + 1).max(search.page.offset() + search.page.limit())
 }
 
