@@ -36,11 +36,16 @@ use super::HitRow;
 /// same-answers test's small bound takes every path.
 pub(super) fn cap(search: &ProductSearch, text: Option<&TextMatch>) -> i64 {
     let enough = enough(search);
-    if text.is_some() && search.page.offset() >= (enough / 50).max(1) {
+    if text.is_some() && deep(search) {
         enough * 10
     } else {
         enough
     }
+}
+
+/// Whether `search`'s page is deep: past the first 2% of the pages one can ask for.
+pub(super) fn deep(search: &ProductSearch) -> bool {
+    search.page.offset() >= (enough(search) / 50).max(1)
 }
 
 /// Matches enough to count up to the bound and to hold the page: a page starts within the
@@ -147,7 +152,7 @@ pub(super) fn counted_page<'a>(search: &'a ProductSearch, text: Option<&TextMatc
         search.sort,
     )
     .push(" AS tier FROM products p");
-    let sql = filtered(sql, search, text, Tier::All, false)
+    let sql = filtered(sql, search, text, Tier::All)
         .push(" LIMIT ")
         .param::<BigInt, _>(cap);
     sorted_page(sql, search)

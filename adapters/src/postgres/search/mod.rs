@@ -126,6 +126,7 @@ async fn gather(
     text: Option<&TextMatch>,
 ) -> diesel::QueryResult<(Count, Vec<HitRow>)> {
     let bound = i64::from(search.count_limit.get());
+    let cap = matches::cap(search, text);
     if let Some(word) = text.and_then(TextMatch::single_word) {
         match query::stems(conn, word).await?.as_slice() {
             // A word English leaves out: `to_tsquery` matches nothing with it.
@@ -135,14 +136,28 @@ async fn gather(
                     // No product has a term it starts.
                     return Ok((Count { n: 0 }, Vec::new()));
                 };
-                let (n, rows) = matches::split(terms::counted_page(search, &terms).query.load(conn).await?);
-                return Ok((Count { n: n.min(bound + 1) }, rows));
+                // Merged in product order, not sorted or hashed whole (see terms::counted_page).
+                conn.batch_execute("SET LOCAL enable_sort = off; SET LOCAL enable_hashagg = off")
+                    .await?;
+                let counted = terms::counted_page(search, &terms, cap).query.load(conn).await?;
+                conn.batch_execute("SET LOCAL enable_sort = on; SET LOCAL enable_hashagg = on")
+                    .await?;
+                let (gathered, rows) = matches::split(counted);
+                let n = gathered.min(bound + 1);
+                if gathered < cap {
+                    return Ok((Count { n }, rows));
+                }
+                let membership = terms::Membership {
+                    terms,
+                    hashed: matches::deep(search),
+                };
+                let walk = text.map(|text| text.through_terms(membership));
+                return Ok((Count { n }, page::load_page(conn, search, walk.as_ref()).await?));
             }
             // A word the parser splits: gathered as several words are.
             _ => {}
         }
     }
-    let cap = matches::cap(search, text);
     let (gathered, rows) = matches::split(matches::counted_page(search, text, cap).query.load(conn).await?);
     // Past the bound the count stops at bound + 1, whatever the cap.
     let n = gathered.min(bound + 1);

@@ -70,7 +70,6 @@ fn rows<'a>(
         search,
         text,
         tier,
-        false,
     )
     .push(&format!(" ORDER BY p.{} LIMIT ", order.replace(", id", ", p.id")))
     .param::<BigInt, _>(limit)
@@ -111,7 +110,6 @@ async fn tier_size(
         search,
         text,
         tier,
-        false,
     );
     let counted: Count = sql
         .push(" LIMIT ")
