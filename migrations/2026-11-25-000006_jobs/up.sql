@@ -1,3 +1,9 @@
+-- squawk: not online on a large orders table. The index on orders (at the end) blocks order writes
+-- while it is built, so no order is placed until this migration commits; the new tables' foreign
+-- keys lock orders and stores (SHARE ROW EXCLUSIVE) until then too. A large database that has yet
+-- to apply it does so in a maintenance window.
+-- squawk-ignore-file require-lock-timeout, require-statement-timeout -- not online: see above
+
 -- Background jobs: the transactional outbox, sent confirmations, daily inventory summaries.
 
 -- A job is written here in the same transaction as what causes it (a confirmed order writes its
@@ -10,6 +16,7 @@ CREATE TABLE outbox (
     day          DATE,
     created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
     published_at TIMESTAMPTZ,
+    -- squawk-ignore prefer-bigint-over-int -- publications of one job: 2^31 is out of reach
     publish_count INTEGER NOT NULL DEFAULT 0,
     completed_at TIMESTAMPTZ,
     dead_at      TIMESTAMPTZ,
@@ -45,6 +52,7 @@ CREATE TABLE inventory_summaries (
     total_units         BIGINT NOT NULL,
     items_at_zero       BIGINT NOT NULL,
     items_low_stock     BIGINT NOT NULL,
+    -- squawk-ignore prefer-bigint-over-int -- a stock quantity, an INTEGER as inventory.quantity is
     low_stock_threshold INTEGER NOT NULL,
     orders_confirmed    BIGINT NOT NULL,
     orders_rejected     BIGINT NOT NULL,
@@ -52,4 +60,5 @@ CREATE TABLE inventory_summaries (
     PRIMARY KEY (store_id, day)
 );
 -- Counting a day's orders per store and status.
+-- squawk-ignore require-concurrent-index-creation -- not online: see the top of this file
 CREATE INDEX orders_created_at_idx ON orders (created_at);

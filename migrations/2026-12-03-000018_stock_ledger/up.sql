@@ -1,3 +1,8 @@
+-- squawk: its locks are brief (below). Measured at 1,000,000 order lines and a week of outbox:
+-- 264–320 ms in all, a writer waiting at most 177 ms (docs/ledger.md). Written before timeouts were
+-- checked.
+-- squawk-ignore-file require-lock-timeout, require-statement-timeout -- see above
+
 -- The stock ledger (issue: "a ledger exact by construction") and order cancellation.
 --
 -- Every change of a stock row — an order line, an adjustment, a cancellation — bumps the row's
@@ -20,8 +25,11 @@ CREATE TABLE stock_movements (
     product_id      BIGINT NOT NULL,
     position        BIGINT NOT NULL CHECK (position >= 1),
     kind            TEXT NOT NULL CHECK (kind IN ('adjustment', 'order', 'cancellation')),
+    -- squawk-ignore prefer-bigint-over-int -- units of stock, an INTEGER as inventory.quantity is
     delta           INTEGER NOT NULL CHECK (delta <> 0),
+    -- squawk-ignore prefer-bigint-over-int -- units of stock, an INTEGER as inventory.quantity is
     quantity_before INTEGER NOT NULL,
+    -- squawk-ignore prefer-bigint-over-int -- units of stock, an INTEGER as inventory.quantity is
     quantity_after  INTEGER NOT NULL CHECK (quantity_after = quantity_before + delta),
     -- The adjustment (its reason, note and actor are on it) or the order the movement is for.
     adjustment_id   BIGINT,
@@ -50,6 +58,7 @@ ALTER TABLE orders
         CHECK (status IN ('PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED')) NOT VALID,
     ADD CONSTRAINT orders_cancelled_check
         CHECK ((status = 'CANCELLED') = (cancelled_at IS NOT NULL AND cancelled_by IS NOT NULL)) NOT VALID,
+    -- squawk-ignore ban-drop-constraint -- replaced by orders_status_check_v2 above (NOT VALID)
     DROP CONSTRAINT orders_status_check;
 
 -- Idempotency-Key of cancellations: as idempotency_keys for orders.
@@ -63,13 +72,16 @@ CREATE TABLE cancellation_idempotency_keys (
 -- The cancellation email: a job kind of its own, one per order, and one sent row per order
 -- (what makes a job that runs twice send one message, as sent_emails does for confirmations).
 ALTER TABLE outbox
+    -- squawk-ignore ban-drop-constraint -- replaced by a wider outbox_kind_check, same statement
     DROP CONSTRAINT outbox_kind_check,
     ADD CONSTRAINT outbox_kind_check CHECK (kind IN (
         'order_confirmation', 'order_cancellation', 'inventory_summary', 'cache_invalidation',
         'catalogue_invalidation')) NOT VALID,
+    -- squawk-ignore ban-drop-constraint -- replaced by outbox_order_check below (NOT VALID)
     DROP CONSTRAINT outbox_check,
     ADD CONSTRAINT outbox_order_check
         CHECK ((kind IN ('order_confirmation', 'order_cancellation')) = (order_id IS NOT NULL)) NOT VALID;
+-- squawk-ignore require-concurrent-index-creation -- in the 264–320 ms measured (top of this file)
 CREATE UNIQUE INDEX outbox_order_cancellation_key ON outbox (order_id) WHERE kind = 'order_cancellation';
 CREATE TABLE sent_cancellation_emails (
     order_id   BIGINT PRIMARY KEY REFERENCES orders (id),

@@ -1,3 +1,9 @@
+-- squawk: not online on a large inventory. The triggers take SHARE ROW EXCLUSIVE on inventory, held
+-- until this migration commits: no stock row is written (no order completes) while
+-- rebuild_stock_level_counts() counts every stock row (at the end). A large database that has yet
+-- to apply it does so in a maintenance window.
+-- squawk-ignore-file require-lock-timeout, require-statement-timeout -- not online: see above
+
 -- How many stock rows each store has at each quantity, kept as stock changes instead of
 -- counted on read: the console's overview (in stock / low / out, per store) counted every
 -- stock row on each view, ~1 s at 6,000,000 rows. Counts are kept per exact quantity, so any
@@ -13,6 +19,7 @@
 
 CREATE TABLE stock_level_counts (
     store_id   BIGINT  NOT NULL,
+    -- squawk-ignore prefer-bigint-over-int -- units of stock, an INTEGER as inventory.quantity is
     quantity   INTEGER NOT NULL,
     stock_rows BIGINT  NOT NULL,
     PRIMARY KEY (store_id, quantity)
@@ -21,6 +28,7 @@ CREATE TABLE stock_level_counts (
 CREATE TABLE stock_level_changes (
     id         BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     store_id   BIGINT  NOT NULL,
+    -- squawk-ignore prefer-bigint-over-int -- units of stock, an INTEGER as inventory.quantity is
     quantity   INTEGER NOT NULL,
     stock_rows BIGINT  NOT NULL
 );

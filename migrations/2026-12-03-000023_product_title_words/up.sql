@@ -1,3 +1,9 @@
+-- squawk: not online on large tables. The triggers take SHARE ROW EXCLUSIVE on products and
+-- inventory, held until this migration commits: no product or stock row is created, changed or
+-- deleted while rebuild_product_title_words() writes every word of every title (at the end). A
+-- large database that has yet to apply it does so in a maintenance window.
+-- squawk-ignore-file require-lock-timeout, require-statement-timeout -- not online: see above
+
 -- Each word of each product's title (its lexemes, as title_vector holds them), with the title's
 -- sort key and the stores that carry the product, so that "these title words, in this store,
 -- by title" is read from one btree index alone: a range of word prefixes, index-only, the
