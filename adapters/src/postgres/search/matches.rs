@@ -24,7 +24,7 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Numeric, Text, Timestamptz};
 use diesel::QueryableByName;
 use rust_decimal::Decimal;
 
-use super::query::{filtered, Sql, TextMatch, Tier};
+use super::query::{filtered, with_titles, Sql, TextMatch, Tier};
 use super::HitRow;
 
 /// How many matches the statement gathers for `search`: the count's bound + 1 (or to the
@@ -149,7 +149,7 @@ pub(super) fn counted_page<'a>(search: &'a ProductSearch, text: Option<&TextMatc
     let gathering = text.map(TextMatch::gathering);
     let text = gathering.as_ref();
     let sql = tier_number(
-        Sql::new("WITH m AS MATERIALIZED (SELECT p.id, p.price, p.created_at, "),
+        with_titles(Sql::new(""), text).push("m AS MATERIALIZED (SELECT p.id, p.price, p.created_at, "),
         text,
         search.sort,
     )

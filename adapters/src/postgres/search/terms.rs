@@ -14,7 +14,7 @@ use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::matches::sorted_page;
-use super::query::{prefix_end, Sql};
+use super::query::{category_named, prefix_end, Sql};
 
 /// At most this many terms are merged term by term (a prefix of three letters starts up to 20
 /// of the seeded vocabulary's 1,182 terms); a stem that starts more is read as one range of
@@ -129,10 +129,7 @@ fn entries<'a>(sql: Sql<'a>, search: &'a ProductSearch) -> Sql<'a> {
         Some(CategoryFilter::Id(category)) => sql
             .push(" AND t.category_id = ")
             .param::<BigInt, _>(category.get()),
-        Some(CategoryFilter::Name(name)) => sql
-            .push(" AND t.category_id IN (SELECT c.id FROM categories c WHERE lower(c.name) = lower(")
-            .param::<Text, _>(name.as_str())
-            .push("))"),
+        Some(CategoryFilter::Name(name)) => category_named(sql.push(" AND t.category_id = "), name.as_str()),
         None => sql,
     };
     let sql = match search.min_price {
