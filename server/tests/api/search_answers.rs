@@ -35,10 +35,10 @@ const WORDS: [&str; 12] = [
 /// 600 products: titles of two or three words, descriptions of words (some none), three
 /// categories, prices and creation times spread out, three stores carrying about half each
 /// at quantities 0–5 (some products carried nowhere, some out of stock everywhere). Stock rows
-/// are created, deleted and created again, products retitled, repriced and deleted, and a
-/// category renamed and named back, in separate statements, so what triggers keep for search
-/// (the stores on each product, migration 25; the search terms, migration 26) goes through
-/// every trigger.
+/// are created, deleted and created again, products retitled, repriced, moved to another
+/// category and deleted, and a category renamed and named back, in separate statements, so
+/// what triggers keep for search (the stores on each product, migration 25; the search terms,
+/// migration 26; the categories of each title, migration 31) goes through every trigger.
 const CATALOGUE: &str = "
     SELECT setseed(0.61);
     INSERT INTO categories (id, name) VALUES (1, 'Pantry'), (2, 'Sweets'), (3, 'Tea Room');
@@ -60,6 +60,7 @@ const CATALOGUE: &str = "
     INSERT INTO inventory (store_id, product_id, quantity)
         SELECT 3, p, 2 FROM generate_series(1, 600) p WHERE p % 11 = 0 ON CONFLICT DO NOTHING;
     UPDATE products SET title = pg_temp.words(2), price = price + 1 WHERE id % 13 = 0;
+    UPDATE products SET category_id = 1 + category_id % 3 WHERE id % 19 = 0;
     UPDATE categories SET name = 'Candy' WHERE id = 2;
     UPDATE categories SET name = 'Sweets' WHERE id = 2;
     DELETE FROM inventory WHERE product_id % 17 = 0;

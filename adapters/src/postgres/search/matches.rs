@@ -149,7 +149,8 @@ pub(super) fn counted_page<'a>(search: &'a ProductSearch, text: Option<&TextMatc
     let gathering = text.map(TextMatch::gathering);
     let text = gathering.as_ref();
     let sql = tier_number(
-        with_titles(Sql::new(""), text).push("m AS MATERIALIZED (SELECT p.id, p.price, p.created_at, "),
+        with_titles(Sql::new(""), search, text)
+            .push("m AS MATERIALIZED (SELECT p.id, p.price, p.created_at, "),
         text,
         search.sort,
     )

@@ -174,6 +174,11 @@ impl TextMatch {
         }
     }
 
+    /// Whether this pass matches titles by substring (the fallback).
+    pub(super) fn by_substring(&self) -> bool {
+        self.by_substring
+    }
+
     /// The typed word of a full-text pass of one word (a prefix of the terms it matches).
     pub(super) fn single_word(&self) -> Option<&str> {
         match self.words.as_slice() {
@@ -310,7 +315,8 @@ pub(super) fn category_named<'a>(sql: Sql<'a>, name: &'a str) -> Sql<'a> {
 /// text, each length band through its own trigram index. Materialized, so they are found once:
 /// as a subquery of the filter, the planner took them for a few hundred (a trigram estimate) and
 /// found them again for each product it tried (`q=Peach&in_stock=false&…`: 45 times, 345 ms).
-pub(super) fn with_titles<'a>(sql: Sql<'a>, text: Option<&TextMatch>) -> Sql<'a> {
+/// With a category filter, only the titles sold in that category (migration 31).
+pub(super) fn with_titles<'a>(sql: Sql<'a>, search: &'a ProductSearch, text: Option<&TextMatch>) -> Sql<'a> {
     let Some(pattern) = text
         .filter(|t| t.titles_first)
         .and_then(|t| t.title_pattern.as_ref())
@@ -328,6 +334,16 @@ pub(super) fn with_titles<'a>(sql: Sql<'a>, text: Option<&TextMatch>) -> Sql<'a>
                 if band == 0 { "" } else { " UNION ALL " }
             ))
             .param::<Text, _>(pattern.clone());
+        sql = match &search.category {
+            Some(CategoryFilter::Id(category)) => sql
+                .push(" AND t.category_ids @> ARRAY[")
+                .param::<BigInt, _>(category.get())
+                .push("]::bigint[]"),
+            Some(CategoryFilter::Name(name)) => {
+                category_named(sql.push(" AND t.category_ids @> ARRAY["), name.as_str()).push("]::bigint[]")
+            }
+            None => sql,
+        };
     }
     sql.push("), ")
 }
