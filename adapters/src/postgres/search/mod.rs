@@ -93,9 +93,10 @@ impl Postgres {
     /// The bounded count and the page for one way of matching `q`.
     ///
     /// A search that filters products (words, a category, a price) gathers its matches, counts
-    /// and sorts them in one statement: a one-word search every match, from its terms
-    /// ([`terms`]); any other up to the bound ([`matches`]), and only past it, where matches
-    /// are many, does the page walk an ordered index ([`page`]). Its statements run in one
+    /// and sorts them in one statement, up to a cap: a one-word search from its terms
+    /// ([`terms`]), any other from the words' postings or the filters' indexes ([`matches`]);
+    /// only past the cap, where matches are many, does the page walk an ordered index
+    /// ([`page`]). Its statements run in one
     /// read-only transaction on one connection, without parallel workers or JIT (these
     /// statements read a few thousand rows at most, and on two cores the workers' start-up and
     /// JIT compiling cost more than they save) and without sequential scans: given the

@@ -1,9 +1,9 @@
 //! One-word searches on `product_search_terms` (migration 26): the word's terms are one range
 //! of a btree that carries, beside each (term, product), what a search filters and sorts on.
-//! Every match is found, filtered, counted and sorted in that index, so the cost is the
-//! word's entries at about 0.2 µs each, whatever the filters and however deep the page: a
-//! word in 3% of 1,000,000 products is 33,000 entries. Only in-stock filters look further (the
-//! store's in-stock rows, or the out-of-stock list).
+//! Each term's entries are read in product order and filtered in that index, several terms'
+//! lists merged as they stream, so a gathering stops at its cap (about 0.3 µs an entry read).
+//! Only in-stock filters look further (the store's in-stock rows, or the out-of-stock list).
+//! Past the cap, the page's walk tells the word's matches by these terms ([`Membership`]).
 //!
 //! Relevance has two tiers for one word, as in [`super::query::Tier`]: the word in the title
 //! (some term of the range is marked `in_title`), then elsewhere; each by id.
