@@ -24,7 +24,8 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Numeric, Text, Timestamptz};
 use diesel::QueryableByName;
 use rust_decimal::Decimal;
 
-use super::query::{filtered, with_titles, Sql, TextMatch, Tier};
+use super::query::{filtered, Sql, TextMatch, Tier};
+use super::titles::with_titles;
 use super::HitRow;
 
 /// How many matches the statement gathers for `search`: the count's bound + 1 (or to the

@@ -10,7 +10,6 @@ use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::terms::{member, Membership};
-use super::SUGGEST_LENGTH_BANDS;
 
 /// A boxed SQL query that numbers its own placeholders, so optional filters can be appended
 /// in any combination with every value bound, never formatted into the SQL.
@@ -174,6 +173,11 @@ impl TextMatch {
         }
     }
 
+    /// The `LIKE` pattern of a substring pass that finds its titles first (a gathering).
+    pub(super) fn titles_first_pattern(&self) -> Option<&str> {
+        self.title_pattern.as_deref().filter(|_| self.titles_first)
+    }
+
     /// Whether this pass matches titles by substring (the fallback).
     pub(super) fn by_substring(&self) -> bool {
         self.by_substring
@@ -268,7 +272,7 @@ pub(super) fn filtered<'a>(
                 };
                 sql = tier_filter(sql, text, tier);
             }
-            // The titles, found once by the statement's `titles` CTE ([`with_titles`]).
+            // The titles, found once by the statement's `titles` CTE ([`super::titles::with_titles`]).
             (_, Some(_), true, _) if text.titles_first => {
                 sql = sql.push(" AND p.title_key IN (SELECT k.title_key FROM titles k)");
             }
@@ -308,44 +312,6 @@ pub(super) fn category_named<'a>(sql: Sql<'a>, name: &'a str) -> Sql<'a> {
     sql.push("(SELECT c.id FROM categories c WHERE lower(c.name) = lower(")
         .param::<Text, _>(name)
         .push("))")
-}
-
-/// Starts a statement's `WITH`, with the CTE `titles` first when `text` is a substring pass
-/// that finds its titles first ([`TextMatch::gathering`]): the distinct titles that contain the
-/// text, each length band through its own trigram index. Materialized, so they are found once:
-/// as a subquery of the filter, the planner took them for a few hundred (a trigram estimate) and
-/// found them again for each product it tried (`q=Peach&in_stock=false&…`: 45 times, 345 ms).
-/// With a category filter, only the titles sold in that category (migration 31).
-pub(super) fn with_titles<'a>(sql: Sql<'a>, search: &'a ProductSearch, text: Option<&TextMatch>) -> Sql<'a> {
-    let Some(pattern) = text
-        .filter(|t| t.titles_first)
-        .and_then(|t| t.title_pattern.as_ref())
-    else {
-        return sql.push("WITH ");
-    };
-    let mut sql = sql.push("WITH titles AS MATERIALIZED (");
-    for (band, (shortest, longest)) in SUGGEST_LENGTH_BANDS.into_iter().enumerate() {
-        // Literal bounds, as suggest writes them: a partial index serves only a query whose
-        // range it can prove lies inside its predicate.
-        sql = sql
-            .push(&format!(
-                "{}SELECT t.title_key FROM product_titles t \
-                 WHERE (t.title_length + 0) BETWEEN {shortest} AND {longest} AND t.title_key LIKE ",
-                if band == 0 { "" } else { " UNION ALL " }
-            ))
-            .param::<Text, _>(pattern.clone());
-        sql = match &search.category {
-            Some(CategoryFilter::Id(category)) => sql
-                .push(" AND t.category_ids @> ARRAY[")
-                .param::<BigInt, _>(category.get())
-                .push("]::bigint[]"),
-            Some(CategoryFilter::Name(name)) => {
-                category_named(sql.push(" AND t.category_ids @> ARRAY["), name.as_str()).push("]::bigint[]")
-            }
-            None => sql,
-        };
-    }
-    sql.push("), ")
 }
 
 /// Appends the `in_stock` filter on `p.id`.
