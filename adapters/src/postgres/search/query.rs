@@ -137,7 +137,17 @@ impl TextMatch {
     pub(super) fn new(search: &ProductSearch) -> Option<Self> {
         let text = search.text.as_ref()?;
         let words = text.words();
-        let tsquery = (!words.is_empty()).then(|| prefix_tsquery(words, " & "));
+        // Every word once: `'low':* & 'low':*` matches what `'low':*` matches, but the planner
+        // multiplies the two estimates and takes a common word for a rare one
+        // (`q=Low+Low&store_id=16&in_stock=true&min_price=2.50`: 98–255 ms, against 18 for
+        // `q=Low`). The phrase keeps the words as typed: "low low" in a title is that phrase.
+        let mut distinct: Vec<String> = Vec::with_capacity(words.len());
+        for word in words {
+            if !distinct.contains(word) {
+                distinct.push(word.clone());
+            }
+        }
+        let tsquery = (!distinct.is_empty()).then(|| prefix_tsquery(&distinct, " & "));
         let phrase_tsquery = (words.len() >= 2).then(|| prefix_tsquery(words, " <-> "));
         let title_pattern = (text.phrase().chars().count() >= MIN_SUBSTRING_CHARS)
             .then(|| format!("%{}%", like_escape(text.phrase())));
