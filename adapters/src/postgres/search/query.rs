@@ -324,6 +324,36 @@ pub(super) fn category_named<'a>(sql: Sql<'a>, name: &'a str) -> Sql<'a> {
         .push("))")
 }
 
+/// How [`in_stock_at`] may be run by the planner.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum StockCheck {
+    /// As the planner likes: merged with the store's in-stock rows (a gathering in product
+    /// order) or probed.
+    AnyWay,
+    /// A probe per product, in the filter (a walk; see [`in_stock_filter`]).
+    PerRow,
+}
+
+/// Appends whether `p` is in stock (or, with `in_stock` false, not in stock) at `store_id`,
+/// from the store's in-stock rows (migration 28). The store carries the product (its
+/// `store_ids`, checked beside this): not in stock there is out of stock there.
+pub(super) fn in_stock_at<'a>(sql: Sql<'a>, store_id: i64, in_stock: bool, check: StockCheck) -> Sql<'a> {
+    let per_row = check == StockCheck::PerRow;
+    let sql = match (in_stock, per_row) {
+        (true, false) => sql.push("EXISTS"),
+        (false, false) => sql.push("NOT EXISTS"),
+        (true, true) => sql.push("(EXISTS"),
+        (false, true) => sql.push("NOT (EXISTS"),
+    };
+    sql.push(" (SELECT 1 FROM inventory i WHERE i.store_id = ")
+        .param::<BigInt, _>(store_id)
+        .push(if per_row {
+            " AND i.product_id = p.id AND i.quantity > 0 OFFSET 0) OR false)"
+        } else {
+            " AND i.product_id = p.id AND i.quantity > 0)"
+        })
+}
+
 /// Appends the `in_stock` filter on `p.id`.
 ///
 /// Which stores carry a product is on its row (migration 25), checked on the product read.
@@ -335,16 +365,9 @@ pub(super) fn category_named<'a>(sql: Sql<'a>, name: &'a str) -> Sql<'a> {
 /// in-stock rows (280,000) first.
 fn in_stock_filter<'a>(sql: Sql<'a>, search: &ProductSearch) -> Sql<'a> {
     match (search.in_stock, search.store_id) {
-        (Some(in_stock), Some(store_id)) => sql
-            .push(if in_stock {
-                " AND (EXISTS (SELECT 1 FROM inventory i WHERE i.store_id = "
-            } else {
-                // The store carries the product (`store_ids`): not in stock there is out of
-                // stock there.
-                " AND NOT (EXISTS (SELECT 1 FROM inventory i WHERE i.store_id = "
-            })
-            .param::<BigInt, _>(store_id.get())
-            .push(" AND i.product_id = p.id AND i.quantity > 0 OFFSET 0) OR false)"),
+        (Some(in_stock), Some(store_id)) => {
+            in_stock_at(sql.push(" AND "), store_id.get(), in_stock, StockCheck::PerRow)
+        }
         // out_of_stock_products is kept exact by triggers on inventory (migration 4).
         (Some(true), None) => {
             sql.push(" AND NOT EXISTS (SELECT 1 FROM out_of_stock_products o WHERE o.product_id = p.id)")

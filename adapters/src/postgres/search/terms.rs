@@ -14,7 +14,7 @@ use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::matches::sorted_page;
-use super::query::{category_named, prefix_end, Sql};
+use super::query::{category_named, in_stock_at, prefix_end, Sql, StockCheck};
 
 /// At most this many terms are merged term by term (a prefix of three letters starts up to 20
 /// of the seeded vocabulary's 1,182 terms); a stem that starts more is read as one range of
@@ -155,14 +155,9 @@ fn in_stock<'a>(sql: Sql<'a>, search: &ProductSearch) -> Sql<'a> {
         // In stock at a store: its in-stock rows (migration 28), merged with the matches or
         // checked in that index alone. The store carries every match already (its terms say
         // so), so out of stock there is "not in stock there".
-        (Some(store_id), Some(in_stock)) => sql
-            .push(if in_stock {
-                " WHERE EXISTS (SELECT 1 FROM inventory i WHERE i.store_id = "
-            } else {
-                " WHERE NOT EXISTS (SELECT 1 FROM inventory i WHERE i.store_id = "
-            })
-            .param::<BigInt, _>(store_id.get())
-            .push(" AND i.product_id = p.id AND i.quantity > 0)"),
+        (Some(store_id), Some(in_stock)) => {
+            in_stock_at(sql.push(" WHERE "), store_id.get(), in_stock, StockCheck::AnyWay)
+        }
         // In stock anywhere: the out-of-stock list, hashed once (a few thousand products).
         (None, Some(true)) => {
             sql.push(" WHERE p.id NOT IN (SELECT o.product_id FROM out_of_stock_products o)")
