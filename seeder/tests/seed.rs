@@ -90,6 +90,15 @@ async fn default_sizes_meet_the_minimums() {
             .await
             > 0
     );
+    let sold_out_differ = "SELECT count(*) AS n FROM products p WHERE p.sold_out_store_ids IS DISTINCT FROM
+        ARRAY(SELECT i.store_id FROM inventory i WHERE i.product_id = p.id AND i.quantity = 0 ORDER BY i.store_id)";
+    assert_eq!(db.scalar(sold_out_differ).await, 0);
+    assert!(
+        db.scalar("SELECT count(*) AS n FROM products WHERE sold_out_store_ids <> '{}'")
+            .await
+            > 0,
+        "the seed has stock rows at zero"
+    );
     // The triggers are back on: a new product is out of stock and has its title listed.
     db.run_sql("INSERT INTO products (title, price, category_id) VALUES ('Brand New Widget', 1, 1)")
         .await;
@@ -108,7 +117,10 @@ async fn default_sizes_meet_the_minimums() {
     );
     db.run_sql("INSERT INTO inventory (store_id, product_id, quantity) SELECT 1, id, 3 FROM products WHERE title = 'Brand New Widget'")
         .await;
+    db.run_sql("INSERT INTO inventory (store_id, product_id, quantity) SELECT 2, id, 0 FROM products WHERE title = 'Brand New Widget'")
+        .await;
     assert_eq!(db.scalar(stores_differ).await, 0);
+    assert_eq!(db.scalar(sold_out_differ).await, 0);
     // Ids continue after the seeded ones.
     db.run_sql("INSERT INTO categories (name) VALUES ('After seeding')")
         .await;

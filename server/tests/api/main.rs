@@ -27,6 +27,7 @@ mod replica;
 mod search;
 mod search_answers;
 mod search_counts;
+mod search_stock;
 mod stock;
 mod stock_access;
 mod stock_contention;

@@ -5,8 +5,6 @@
 //! documents it (docs/api.md): relevance is the title-phrase tier, then the title-words tier,
 //! then the rest, each by id; no full-text match falls back to the titles containing the text.
 
-use diesel::sql_types::BigInt;
-use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -274,71 +272,5 @@ async fn searches_give_the_answers_of_a_plain_query() {
     assert!(
         matched > 60 && bounded > 20,
         "the draws must reach pages and the bound: {matched} pages, {bounded} bounded"
-    );
-}
-
-#[derive(QueryableByName)]
-struct Tally {
-    #[diesel(sql_type = BigInt)]
-    wrong: i64,
-    #[diesel(sql_type = BigInt)]
-    shared: i64,
-    #[diesel(sql_type = BigInt)]
-    wrong_terms: i64,
-}
-
-/// The stores kept on each product and on its search terms (what a search's store filter
-/// reads) are its stock rows' stores after eight clients, one per store, created and deleted stock rows of the same
-/// products at once, each statement touching many products.
-#[tokio::test]
-async fn the_stores_on_each_product_follow_stock_rows_written_by_many_clients_at_once() {
-    let app = TestApp::spawn().await;
-    app.db
-        .run_sql(
-            "INSERT INTO categories (id, name) VALUES (1, 'Pantry');
-             INSERT INTO stores (id, name, location) SELECT s, 'S' || s, 'here' FROM generate_series(1, 8) s;
-             INSERT INTO products (id, title, price, category_id)
-                 SELECT g, 'Product ' || g, 1, 1 FROM generate_series(1, 60) g",
-        )
-        .await;
-    let clients = (1..=8).map(|store| {
-        let app = &app;
-        async move {
-            let mut conn = app.db.conn().await.expect("connect");
-            for round in 0..15 {
-                let write = if round % 3 == 2 {
-                    format!("DELETE FROM inventory WHERE store_id = {store} AND product_id IN (SELECT g FROM generate_series(1, 60) g WHERE random() < 0.5)")
-                } else {
-                    format!("INSERT INTO inventory (store_id, product_id, quantity) SELECT {store}, g, 1 FROM generate_series(1, 60) g WHERE random() < 0.4 ON CONFLICT DO NOTHING")
-                };
-                diesel::sql_query(write).execute(&mut conn).await.expect("stock write");
-            }
-        }
-    });
-    futures::future::join_all(clients).await;
-    let mut conn = app.db.conn().await.expect("connect");
-    let tally: Tally = diesel::sql_query(
-        "SELECT count(*) FILTER (WHERE p.store_ids IS DISTINCT FROM
-                    ARRAY(SELECT i.store_id FROM inventory i WHERE i.product_id = p.id ORDER BY i.store_id)) AS wrong,
-                count(*) FILTER (WHERE cardinality(p.store_ids) >= 2) AS shared,
-                (SELECT count(*) FROM product_search_terms s JOIN products q ON q.id = s.product_id
-                 WHERE s.store_ids IS DISTINCT FROM q.store_ids) AS wrong_terms
-         FROM products p",
-    )
-    .get_result(&mut conn)
-    .await
-    .expect("tally");
-    assert_eq!(
-        tally.wrong, 0,
-        "products whose stores differ from their stock rows"
-    );
-    assert_eq!(
-        tally.wrong_terms, 0,
-        "search terms whose stores differ from their product's"
-    );
-    assert!(
-        tally.shared > 10,
-        "the clients must share products: {}",
-        tally.shared
     );
 }

@@ -57,7 +57,7 @@ const BULK_TABLES: [&str; 5] = [
 ];
 
 /// Triggers that keep derived tables current, switched off for a bulk load …
-const DERIVED_TABLE_TRIGGERS: [(&str, &str); 21] = [
+const DERIVED_TABLE_TRIGGERS: [(&str, &str); 26] = [
     ("inventory", "inventory_out_of_stock_insert"),
     ("inventory", "inventory_out_of_stock_update"),
     ("inventory", "inventory_out_of_stock_delete"),
@@ -68,6 +68,11 @@ const DERIVED_TABLE_TRIGGERS: [(&str, &str); 21] = [
     ("inventory", "inventory_title_words_delete"),
     ("inventory", "inventory_product_store_ids_insert"),
     ("inventory", "inventory_product_store_ids_delete"),
+    ("inventory", "inventory_sold_out_stores_insert"),
+    ("inventory", "inventory_sold_out_stores_update"),
+    ("inventory", "inventory_sold_out_stores_delete"),
+    ("inventory", "inventory_lock_products_insert"),
+    ("inventory", "inventory_lock_products_delete"),
     ("products", "products_title_words_insert"),
     ("products", "products_title_words_update"),
     ("products", "products_title_words_delete"),
@@ -81,8 +86,9 @@ const DERIVED_TABLE_TRIGGERS: [(&str, &str); 21] = [
     ("products", "products_search_terms_delete"),
 ];
 
-/// … and the functions (migrations 4, 5, 9, 22, 23, 25 and 26) that rebuild what they keep once
-/// at its end, in this order (the search terms copy the stores kept on products).
+/// … and the functions (migrations 4, 5, 9, 22, 23, 25 and 26; 32 widened the stores' rebuild to
+/// the sold-out stores) that rebuild what they keep once at its end, in this order (the search
+/// terms copy the stores kept on products).
 const DERIVED_TABLE_REBUILDS: [&str; 7] = [
     "rebuild_out_of_stock_products",
     "rebuild_product_titles",

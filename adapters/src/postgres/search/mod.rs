@@ -148,7 +148,10 @@ async fn gather(
 ) -> diesel::QueryResult<(Count, Vec<HitRow>)> {
     let bound = i64::from(search.count_limit.get());
     let cap = matches::cap(search, text);
-    if let Some(word) = text.and_then(TextMatch::single_word) {
+    if let Some(word) = text
+        .and_then(TextMatch::single_word)
+        .filter(|_| terms::serve(search))
+    {
         match query::stems(conn, word).await?.as_slice() {
             // A word English leaves out: `to_tsquery` matches nothing with it.
             [] => return Ok((Count { n: 0 }, Vec::new())),
