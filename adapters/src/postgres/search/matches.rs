@@ -147,7 +147,7 @@ fn tier_number<'a>(sql: Sql<'a>, text: Option<&TextMatch>, sort: SearchSort) -> 
 /// columns (title, category name, the store's quantity) read for the page's rows only. The
 /// page is exact when fewer than `cap` matched (every match was sorted).
 pub(super) fn counted_page<'a>(search: &'a ProductSearch, text: Option<&TextMatch>, cap: i64) -> Sql<'a> {
-    let gathering = text.map(TextMatch::gathering);
+    let gathering = text.map(|text| text.gathering(search));
     let text = gathering.as_ref();
     let sql = tier_number(
         with_titles(Sql::new(""), search, text)

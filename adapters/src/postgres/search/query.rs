@@ -167,10 +167,14 @@ impl TextMatch {
     /// their products in `products_title_key_cover_idx` (migration 29), index-only. Testing
     /// the pattern product by product rechecked every candidate of the products' trigram index
     /// on its heap row (12,482 for "juice": 46–75 ms for a category without any, 26 ms this
-    /// way). A walk, which reads products in its own order, tests each as it goes.
-    pub(super) fn gathering(&self) -> Self {
+    /// way). A walk, which reads products in its own order, tests each as it goes, and so
+    /// does a gathering of the products out of stock everywhere, which reads those few
+    /// thousand first ([`out_of_stock_everywhere`]): from the titles, each product found was
+    /// checked against that list as an array (q=Dumplin&in_stock=false&category=6: 4,336
+    /// titles, 126 ms).
+    pub(super) fn gathering(&self, search: &ProductSearch) -> Self {
         Self {
-            titles_first: self.by_substring,
+            titles_first: self.by_substring && !out_of_stock_everywhere(search),
             ..self.clone()
         }
     }
@@ -310,6 +314,13 @@ pub(super) fn filtered<'a>(
         sql = sql.push(" AND p.price <= ").param::<Numeric, _>(max);
     }
     in_stock_filter(sql, search)
+}
+
+/// Whether `search` asks for the products out of stock in every store (`in_stock=false`
+/// without a store): a list of a few thousand (`out_of_stock_products`, kept by triggers,
+/// migration 4) that its statements read first and check one by one.
+pub(super) fn out_of_stock_everywhere(search: &ProductSearch) -> bool {
+    search.store_id.is_none() && search.in_stock == Some(false)
 }
 
 /// Appends the id of the category named `name` (names are unique whatever their case); none:

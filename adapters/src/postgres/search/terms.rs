@@ -14,7 +14,7 @@ use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::matches::sorted_page;
-use super::query::{at_store, category_named, prefix_end, Sql};
+use super::query::{at_store, category_named, out_of_stock_everywhere, prefix_end, Sql};
 
 /// At most this many terms are merged term by term (a prefix of three letters starts up to 20
 /// of the seeded vocabulary's 1,182 terms); a stem that starts more is read as one range of
@@ -129,7 +129,7 @@ pub(super) fn counted_page<'a>(search: &'a ProductSearch, terms: &Terms, cap: i6
 /// gathering in 10 ms, where a common word's terms merged all their entries to find the few
 /// among them (q=Cream&in_stock=false: 76,000 entries for 135 matches, 83 ms).
 pub(super) fn serve(search: &ProductSearch) -> bool {
-    search.store_id.is_some() || search.in_stock != Some(false)
+    !out_of_stock_everywhere(search)
 }
 
 /// Appends the conditions on a term's entries `t`: category, price and store.
