@@ -16,6 +16,7 @@ use crate::observe::{metrics, observe};
 use crate::openapi::{docs_file, docs_index, openapi_json};
 use crate::problem::ApiError;
 use crate::routes::{cancellation, catalogue, health, inventory, movements, orders, search, stock};
+use crate::shutdown::{stop_on_signals, Draining};
 use crate::state::AppState;
 
 /// Registers every route. Paths are registered without their trailing slash;
@@ -166,6 +167,8 @@ pub struct Application {
     port: u16,
     server: Server,
     metrics_server: Option<(u16, Server)>,
+    draining: Draining,
+    drain: Duration,
 }
 
 impl Application {
@@ -173,6 +176,7 @@ impl Application {
     pub fn build(settings: &Settings, state: AppState) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
+        let draining = state.draining.clone();
         let state = web::Data::new(state);
         let request_timeout = Duration::from_secs(settings.request_timeout_seconds);
         // `/metrics` with the API, unless it has an address of its own.
@@ -199,7 +203,9 @@ impl Application {
                 })
                 .default_service(web::to(not_found))
         })
-        .shutdown_timeout(10)
+        // Signals are handled by `shutdown`, which drains before it stops the servers.
+        .disable_signals()
+        .shutdown_timeout(settings.shutdown_timeout_seconds)
         .client_request_timeout(request_timeout);
         if let Some(workers) = settings.http_workers {
             server = server.workers(workers);
@@ -218,6 +224,7 @@ impl Application {
                         .default_service(web::to(not_found))
                 })
                 .workers(1)
+                .disable_signals()
                 .shutdown_timeout(1)
                 .listen(listener)?
                 .run();
@@ -229,6 +236,8 @@ impl Application {
             port,
             server,
             metrics_server,
+            draining,
+            drain: Duration::from_secs(settings.shutdown_drain_seconds),
         })
     }
 
@@ -242,9 +251,19 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then stops accepting and lets in-flight requests finish
-    /// (up to 10 s).
+    /// Serves until SIGTERM or SIGINT, then drains and stops ([`crate::shutdown`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let mut handles = vec![self.server.handle()];
+        handles.extend(self.metrics_server.as_ref().map(|(_, server)| server.handle()));
+        let stopper = tokio::spawn(stop_on_signals(self.draining.clone(), self.drain, handles));
+        let served = self.run().await;
+        stopper.abort();
+        served
+    }
+
+    /// Serves until the process ends, leaving signals alone: for tests, which run many apps in
+    /// one process (a signal handler here would keep Ctrl-C from stopping them).
+    pub async fn run(self) -> std::io::Result<()> {
         match self.metrics_server {
             Some((_, metrics)) => {
                 let (api, metrics) = futures_util::join!(self.server, metrics);

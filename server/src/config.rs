@@ -50,6 +50,15 @@ pub struct Settings {
     /// is the largest that kept search p99 within 50 ms at 1,000,000 products (bench/RESULTS.md).
     #[arg(long, env = "SEARCH_COUNT_LIMIT", default_value_t = DEFAULT_SEARCH_COUNT_LIMIT, value_parser = clap::value_parser!(u32).range(1_000..=10_000))]
     pub search_count_limit: u32,
+    /// Seconds between SIGTERM and closing the listener: `/readyz` answers 503 at once and
+    /// requests are still served meanwhile, so a proxy polling readiness stops routing here
+    /// before the listener closes (`server/src/shutdown.rs`).
+    #[arg(long, env = "SHUTDOWN_DRAIN_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub shutdown_drain_seconds: u64,
+    /// Seconds the requests in flight have to finish once the listener is closed; past them
+    /// they are cut.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub shutdown_timeout_seconds: u64,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "HTTP_WORKERS")]
     pub http_workers: Option<usize>,

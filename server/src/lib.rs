@@ -14,5 +14,6 @@ pub mod observe;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
+pub mod shutdown;
 pub mod state;
 pub mod tokens;

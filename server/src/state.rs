@@ -22,6 +22,7 @@ use anyhow::Context as _;
 
 use crate::config::{ConsoleSettings, Settings, TrustedProxies};
 use crate::observe::Metrics;
+use crate::shutdown::Draining;
 
 /// What handlers share: the ports, and the adapters for readiness checks.
 pub struct AppState {
@@ -71,6 +72,8 @@ pub struct AppState {
     pub redis: Redis,
     /// This app's metrics (its own registry: see [`Metrics`]).
     pub metrics: Metrics,
+    /// Whether a shutdown has begun (`/readyz` answers 503; see [`crate::shutdown`]).
+    pub draining: Draining,
 }
 
 impl AppState {
@@ -119,6 +122,7 @@ impl AppState {
             postgres,
             redis,
             metrics: Metrics::new()?,
+            draining: Draining::default(),
         })
     }
 }

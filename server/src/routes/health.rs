@@ -32,7 +32,8 @@ pub struct Readiness {
     redis_failed_operations: u64,
 }
 
-/// 200 when Postgres and Redis answer, 503 naming the ones that do not.
+/// 200 when Postgres and Redis answer, 503 naming the ones that do not, and 503 from the moment
+/// a shutdown begins (so a proxy stops routing here while requests are still served).
 #[utoipa::path(
     get, path = "/readyz", tag = "operations",
     responses(
@@ -40,6 +41,11 @@ pub struct Readiness {
     )
 )]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if state.draining.is_draining() {
+        return Err(ApiError::Unavailable(
+            "shutting down: finishing the requests in flight, taking no new ones soon".into(),
+        ));
+    }
     let (postgres, redis) = futures_util::join!(state.postgres.ping(), state.redis.ping());
     // Why each is down goes to the request's one log line as its cause (nothing is logged
     // here: the middleware logs a failed request once).

@@ -43,6 +43,8 @@ impl TestApp {
             request_timeout_seconds: 5,
             search_count_limit: DEFAULT_SEARCH_COUNT_LIMIT,
             http_workers: Some(2),
+            shutdown_drain_seconds: 0,
+            shutdown_timeout_seconds: 10,
             metrics_bind: None,
             database: DatabaseSettings {
                 database_url: db.url.clone(),
@@ -84,7 +86,7 @@ impl TestApp {
         let state = AppState::from_settings(&settings).expect("state");
         let app = Application::build(&settings, state).expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
+        tokio::spawn(app.run());
         Self {
             address,
             client: reqwest::Client::new(),

@@ -28,6 +28,7 @@ mod search;
 mod search_answers;
 mod search_counts;
 mod search_stock;
+mod shutdown;
 mod stock;
 mod stock_access;
 mod stock_contention;

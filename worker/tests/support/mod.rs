@@ -112,6 +112,8 @@ impl Setup {
             request_timeout_seconds: 5,
             search_count_limit: DEFAULT_SEARCH_COUNT_LIMIT,
             http_workers: Some(2),
+            shutdown_drain_seconds: 0,
+            shutdown_timeout_seconds: 10,
             metrics_bind: None,
             database: DatabaseSettings {
                 database_url: self.db.url.clone(),
@@ -129,7 +131,7 @@ impl Setup {
         };
         let app = Application::build(&settings, AppState::from_settings(&settings).unwrap()).unwrap();
         let url = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
+        tokio::spawn(app.run());
         url
     }
 
