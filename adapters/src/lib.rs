@@ -8,6 +8,7 @@
 pub mod local_rate_limit;
 pub mod postgres;
 pub mod redis;
+pub mod signals;
 pub mod smtp;
 pub mod telemetry;
 #[cfg(feature = "test-db")]

@@ -1,6 +1,8 @@
 //! `server`: runs the aforro HTTP API, or applies database migrations.
 
-use aforro_adapters::postgres::{run_migrations, PoolSettings, Postgres};
+use std::time::Duration;
+
+use aforro_adapters::postgres::{run_migrations_with, MigrationSettings, PoolSettings, Postgres};
 use aforro_adapters::telemetry;
 use aforro_server::app::Application;
 use aforro_server::config::Settings;
@@ -24,8 +26,17 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API (the default). Does not migrate: run `server migrate` first.
     Serve,
-    /// Apply pending database migrations, then exit.
-    Migrate,
+    /// Apply pending database migrations, then exit. Each waits at most
+    /// `MIGRATION_LOCK_TIMEOUT_MS` for a lock (never queueing the shop's writes longer) and is
+    /// tried again after a pause, up to `MIGRATION_ATTEMPTS` times.
+    Migrate {
+        /// The longest a migration waits for a lock before it gives up and tries again.
+        #[arg(long, env = "MIGRATION_LOCK_TIMEOUT_MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+        lock_timeout_ms: u64,
+        /// Attempts per migration before `migrate` fails (nothing of that migration applied).
+        #[arg(long, env = "MIGRATION_ATTEMPTS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        attempts: u32,
+    },
     /// Print the OpenAPI 3.1 document (the one `GET /openapi.json` serves) and exit: for
     /// validators and client generators, without a database or a running server.
     Openapi,
@@ -48,8 +59,16 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init();
     let cli = parse_command_line();
     match cli.command {
-        Some(Command::Migrate) => {
-            let applied = run_migrations(&cli.settings.database.database_url)
+        Some(Command::Migrate {
+            lock_timeout_ms,
+            attempts,
+        }) => {
+            let settings = MigrationSettings {
+                lock_timeout: Duration::from_millis(lock_timeout_ms),
+                attempts,
+                ..MigrationSettings::default()
+            };
+            let applied = run_migrations_with(&cli.settings.database.database_url, settings)
                 .await
                 .context("migrations failed")?;
             tracing::info!(count = applied.len(), ?applied, "migrations applied");

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
+use aforro_adapters::signals::StopSignals;
 use futures_util::future::join_all;
-use tokio::signal::unix::{signal, Signal, SignalKind};
 
 /// Whether this process is shutting down: shared by `/readyz` and the signal task.
 #[derive(Clone, Default)]
@@ -28,28 +28,6 @@ impl Draining {
     /// Whether a shutdown signal has arrived.
     pub fn is_draining(&self) -> bool {
         self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// SIGTERM and SIGINT, as one stream of "stop" requests.
-struct StopSignals {
-    terminate: Signal,
-    interrupt: Signal,
-}
-
-impl StopSignals {
-    fn new() -> std::io::Result<Self> {
-        Ok(Self {
-            terminate: signal(SignalKind::terminate())?,
-            interrupt: signal(SignalKind::interrupt())?,
-        })
-    }
-
-    async fn next(&mut self) {
-        tokio::select! {
-            _ = self.terminate.recv() => {}
-            _ = self.interrupt.recv() => {}
-        }
     }
 }
 

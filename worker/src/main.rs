@@ -14,10 +14,10 @@ use aforro_worker::metered::MeteredQueue;
 use aforro_worker::metrics::{Sources, WorkerMetrics};
 use aforro_worker::runner::Worker;
 use aforro_worker::schedule::{Scheduler, SummarySchedule, DEFAULT_SUMMARY_SCHEDULE};
+use aforro_worker::shutdown::run_until_stopped;
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +42,10 @@ struct Cli {
     /// matter more than their metrics.
     #[arg(long, env = "METRICS_ADDR", default_value = "127.0.0.1:9101", global = true)]
     metrics_addr: String,
+    /// After SIGTERM, how long the batch in hand may take before the process stops anyway,
+    /// leaving its jobs to another worker (a second SIGTERM stops at once).
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600), global = true)]
+    shutdown_timeout_seconds: u64,
 }
 
 /// Serves the worker's metrics on `addr` unless it is `off`; returns them.
@@ -86,36 +90,6 @@ enum Command {
     },
 }
 
-/// Cancelled on SIGTERM or SIGINT.
-fn shutdown_signal() -> CancellationToken {
-    let token = CancellationToken::new();
-    let cancel = token.clone();
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            match signal(SignalKind::terminate()) {
-                Ok(mut term) => {
-                    tokio::select! {
-                        _ = term.recv() => {}
-                        _ = tokio::signal::ctrl_c() => {}
-                    }
-                }
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-        tracing::info!("shutdown requested; finishing the current job");
-        cancel.cancel();
-    });
-    token
-}
-
 /// The command line, with every option global: accepted before or after the subcommand
 /// (`worker run --concurrency 16` and `worker --concurrency 16 run` alike).
 fn parse_command_line() -> Cli {
@@ -136,6 +110,7 @@ async fn main() -> anyhow::Result<()> {
         },
     )?;
     let redis = cli.connections.redis.connect()?;
+    let shutdown_timeout = Duration::from_secs(cli.shutdown_timeout_seconds);
 
     match cli.command.unwrap_or(Command::Run { schedule: false }) {
         Command::RunSummary { date } => {
@@ -173,7 +148,8 @@ async fn main() -> anyhow::Result<()> {
                 retention_policy: cli.retention.policy(),
                 metrics: Some(metrics),
             };
-            scheduler.run(shutdown_signal()).await;
+            let stopped = run_until_stopped(shutdown_timeout, |token| scheduler.run(token)).await?;
+            tracing::info!(?stopped, "scheduler exited");
         }
         Command::Run {
             schedule: with_scheduler,
@@ -203,8 +179,7 @@ async fn main() -> anyhow::Result<()> {
                 batch: cli.jobs.job_batch as usize,
                 concurrency: cli.jobs.concurrency as usize,
             };
-            let shutdown = shutdown_signal();
-            if with_scheduler {
+            let stopped = if with_scheduler {
                 let scheduler = Scheduler {
                     outbox: Arc::new(postgres.clone()),
                     schedule,
@@ -212,10 +187,14 @@ async fn main() -> anyhow::Result<()> {
                     retention_policy: cli.retention.policy(),
                     metrics: Some(metrics),
                 };
-                tokio::join!(worker.run(shutdown.clone()), scheduler.run(shutdown));
+                run_until_stopped(shutdown_timeout, |token| async move {
+                    tokio::join!(worker.run(token.clone()), scheduler.run(token));
+                })
+                .await?
             } else {
-                worker.run(shutdown).await;
-            }
+                run_until_stopped(shutdown_timeout, |token| async move { worker.run(token).await }).await?
+            };
+            tracing::info!(?stopped, "worker exited");
         }
     }
     Ok(())

@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aforro_adapters::postgres::test_db::TestDb;
+use aforro_adapters::redis::{Redis, RedisSettings};
+use aforro_core::jobs::JobQueue;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 const DEFAULT_TEST_REDIS: &str = "redis://127.0.0.1:56379";
@@ -17,8 +19,17 @@ async fn execute(conn: &mut AsyncPgConnection, sql: &str) {
 }
 
 fn spawn_worker(db: &TestDb, claim_idle_seconds: u32) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_worker"))
-        .arg("run")
+    worker_command(db, "run", claim_idle_seconds)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("worker binary")
+}
+
+/// `worker <subcommand>` on the test database and Redis, its output not yet directed.
+fn worker_command(db: &TestDb, subcommand: &str, claim_idle_seconds: u32) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_worker"));
+    command
+        .arg(subcommand)
         .env("DATABASE_URL", &db.url)
         .env(
             "REDIS_URL",
@@ -28,10 +39,8 @@ fn spawn_worker(db: &TestDb, claim_idle_seconds: u32) -> Child {
         .env("JOB_CLAIM_IDLE_SECONDS", claim_idle_seconds.to_string())
         .env("RUST_LOG", "warn")
         // Two run at once here: neither needs metrics, and they would share one port.
-        .env("METRICS_ADDR", "off")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("worker binary")
+        .env("METRICS_ADDR", "off");
+    command
 }
 
 fn signal(child: &Child, name: &str) {
@@ -52,6 +61,19 @@ async fn seeded_db() -> TestDb {
          INSERT INTO orders (id, store_id, status) VALUES (1, 1, 'CONFIRMED');
          INSERT INTO order_items (order_id, product_id, quantity_requested, quantity_available) VALUES (1, 1, 1, 100);
          INSERT INTO outbox (kind, order_id) VALUES ('order_confirmation', 1)",
+    )
+    .await;
+    db
+}
+
+/// Orders 1–50, confirmed, each with its confirmation email waiting in the outbox.
+async fn fifty_confirmations_to_send() -> TestDb {
+    let db = seeded_db().await;
+    db.run_sql(
+        "INSERT INTO orders (id, store_id, status) SELECT g, 1, 'CONFIRMED' FROM generate_series(2, 50) g;
+         INSERT INTO order_items (order_id, product_id, quantity_requested, quantity_available)
+           SELECT g, 1, 1, 100 FROM generate_series(2, 50) g;
+         INSERT INTO outbox (kind, order_id) SELECT 'order_confirmation', g FROM generate_series(2, 50) g",
     )
     .await;
     db
@@ -84,10 +106,26 @@ async fn kill_a_worker_blocked_in_its_insert(db: &TestDb, what: &str) {
 /// waits (inside its `what`), kills it with SIGKILL, and releases the lock. Returns how many
 /// INSERTs were waiting.
 async fn kill_a_worker_blocked_inserting_into(db: &TestDb, table: &str, what: &str) -> i64 {
+    let (mut blocker, mut doomed, waiting) =
+        catch_a_worker_inserting_into(db, table, spawn_worker(db, 1)).await;
+    assert!(waiting >= 1, "the worker should be blocked inside the {what}");
+    doomed.kill().unwrap();
+    doomed.wait().unwrap();
+    execute(&mut blocker, "ROLLBACK").await;
+    waiting
+}
+
+/// Locks `table` in a transaction of its own, then waits until `worker` is blocked inserting
+/// into it; returns the lock's connection (ROLLBACK releases it), the worker, and how many of
+/// its statements wait on the lock.
+async fn catch_a_worker_inserting_into(
+    db: &TestDb,
+    table: &str,
+    worker: Child,
+) -> (AsyncPgConnection, Child, i64) {
     let mut blocker = db.conn().await.unwrap();
     execute(&mut blocker, "BEGIN").await;
     execute(&mut blocker, &format!("LOCK TABLE {table} IN EXCLUSIVE MODE")).await;
-    let mut doomed = spawn_worker(db, 1);
     let waiting = wait_until(
         db,
         &format!(
@@ -97,11 +135,82 @@ async fn kill_a_worker_blocked_inserting_into(db: &TestDb, table: &str, what: &s
         Duration::from_secs(20),
     )
     .await;
-    assert!(waiting >= 1, "the worker should be blocked inside the {what}");
-    doomed.kill().unwrap();
-    doomed.wait().unwrap();
-    execute(&mut blocker, "ROLLBACK").await;
-    waiting
+    (blocker, worker, waiting)
+}
+
+/// The test Redis as the worker processes see it (same URL or cluster, the database's prefix).
+fn test_redis(db: &TestDb) -> Redis {
+    let settings = RedisSettings {
+        redis_key_prefix: db.name.clone(),
+        redis_cluster_urls: std::env::var("REDIS_CLUSTER_URLS")
+            .map(|urls| urls.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
+        ..RedisSettings::single(std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_TEST_REDIS.into()))
+    };
+    settings.connect().unwrap()
+}
+
+/// Jobs received by a worker and not acknowledged, and jobs in the stream not yet received.
+async fn jobs_in_hand_and_waiting(redis: &Redis) -> (u64, u64) {
+    let in_hand = redis.stream_pending().await.unwrap();
+    // Acknowledged jobs leave the stream: it holds the jobs in hand and those waiting.
+    (in_hand, redis.backlog().await.unwrap() - in_hand)
+}
+
+/// The jobs in a worker's hand once the relay has put all `total` in the stream.
+async fn in_hand_once_relayed(redis: &Redis, total: u64) -> u64 {
+    let started = Instant::now();
+    loop {
+        let (in_hand, waiting) = jobs_in_hand_and_waiting(redis).await;
+        if in_hand + waiting == total {
+            assert!(in_hand >= 1, "the worker holds the batch it is blocked in");
+            return in_hand;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "relayed {} of {total}",
+            in_hand + waiting
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A child process killed when dropped: a failing test leaves no worker running.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for Running {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+/// Waits up to `within` for `child` to exit; panics naming `what` if it does not.
+async fn exit_within(child: &mut Child, within: Duration, what: &str) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            started.elapsed() < within,
+            "{what}: still running after {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
@@ -117,18 +226,176 @@ async fn sigterm_stops_the_worker_cleanly() {
     .await;
     assert_eq!(sent, 1);
     signal(&worker, "TERM");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = worker.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "worker ignored SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let status = exit_within(&mut worker, Duration::from_secs(10), "worker ignored SIGTERM").await;
     assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn a_worker_stopped_mid_batch_finishes_it_and_leaves_nothing_to_repeat() {
+    let db = fifty_confirmations_to_send().await;
+    let redis = test_redis(&db);
+    // The batch's INSERT into sent_emails blocks on the locked table: SIGTERM arrives mid-batch.
+    let (mut blocker, worker, waiting) =
+        catch_a_worker_inserting_into(&db, "sent_emails", spawn_worker(&db, 1)).await;
+    let mut worker = Running(worker);
+    assert_eq!(waiting, 1, "the worker should be blocked inside its batch");
+    let in_hand = in_hand_once_relayed(&redis, 50).await;
+    signal(&worker, "TERM");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        worker.try_wait().unwrap().is_none(),
+        "a stopping worker finishes the batch in hand before it exits"
+    );
+    execute(&mut blocker, "ROLLBACK").await;
+    let status = exit_within(&mut worker, Duration::from_secs(10), "the batch was released").await;
+    assert!(status.success(), "{status:?}");
+
+    // The batch in hand done and acknowledged (nothing for another worker to repeat), and
+    // nothing taken after the signal: the other jobs wait in the stream.
+    let done = db.scalar("SELECT count(*) AS n FROM sent_emails").await;
+    assert_eq!(done as u64, in_hand);
+    assert_eq!(
+        db.scalar("SELECT count(*) AS n FROM outbox WHERE completed_at IS NOT NULL")
+            .await as u64,
+        in_hand
+    );
+    assert_eq!(jobs_in_hand_and_waiting(&redis).await, (0, 50 - in_hand));
+
+    // The next worker does the rest, each once.
+    let mut next = Running(spawn_worker(&db, 1));
+    let sent = wait_for(
+        &db,
+        "SELECT count(*) AS n FROM sent_emails",
+        50,
+        Duration::from_secs(30),
+    )
+    .await;
+    let settled = wait_for(
+        &db,
+        "SELECT count(*) AS n FROM outbox WHERE completed_at IS NOT NULL",
+        50,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!((sent, settled), (50, 50));
+    assert_eq!(jobs_in_hand_and_waiting(&redis).await, (0, 0));
+    signal(&next, "TERM");
+    assert!(exit_within(&mut next, Duration::from_secs(10), "next worker")
+        .await
+        .success());
+}
+
+#[tokio::test]
+async fn a_second_sigterm_stops_a_worker_mid_batch_at_once_and_hands_the_batch_back() {
+    let db = fifty_confirmations_to_send().await;
+    let redis = test_redis(&db);
+    let worker = worker_command(&db, "run", 1)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (mut blocker, worker, waiting) = catch_a_worker_inserting_into(&db, "sent_emails", worker).await;
+    let mut worker = Running(worker);
+    assert_eq!(waiting, 1, "the worker should be blocked inside its batch");
+    let in_hand = in_hand_once_relayed(&redis, 50).await;
+    signal(&worker, "TERM");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    signal(&worker, "TERM");
+    let status = exit_within(
+        &mut worker,
+        Duration::from_secs(3),
+        "a second SIGTERM stops at once",
+    )
+    .await;
+    assert!(status.success(), "{status:?}");
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut worker.stderr.take().unwrap(), &mut log).unwrap();
+    assert!(log.contains("second stop signal"), "{log}");
+    execute(&mut blocker, "ROLLBACK").await;
+    // Handed back: the batch's jobs are still pending, nothing was recorded.
+    assert_eq!(jobs_in_hand_and_waiting(&redis).await, (in_hand, 50 - in_hand));
+    assert_eq!(db.scalar("SELECT count(*) AS n FROM sent_emails").await, 0);
+
+    // Another worker takes them over and sends each once.
+    let mut survivor = Running(spawn_worker(&db, 1));
+    let sent = wait_for(
+        &db,
+        "SELECT count(*) AS n FROM sent_emails",
+        50,
+        Duration::from_secs(30),
+    )
+    .await;
+    let settled = wait_for(
+        &db,
+        "SELECT count(*) AS n FROM outbox WHERE completed_at IS NOT NULL",
+        50,
+        Duration::from_secs(10),
+    )
+    .await;
+    signal(&survivor, "TERM");
+    assert!(exit_within(&mut survivor, Duration::from_secs(10), "survivor")
+        .await
+        .success());
+    assert_eq!((sent, settled), (50, 50));
+    assert_eq!(jobs_in_hand_and_waiting(&redis).await, (0, 0));
+}
+
+#[tokio::test]
+async fn a_batch_that_outlasts_the_shutdown_timeout_is_handed_back() {
+    let db = fifty_confirmations_to_send().await;
+    let redis = test_redis(&db);
+    let worker = worker_command(&db, "run", 1)
+        .env("SHUTDOWN_TIMEOUT_SECONDS", "2")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (mut blocker, worker, waiting) = catch_a_worker_inserting_into(&db, "sent_emails", worker).await;
+    let mut worker = Running(worker);
+    assert_eq!(waiting, 1, "the worker should be blocked inside its batch");
+    let in_hand = in_hand_once_relayed(&redis, 50).await;
+    signal(&worker, "TERM");
+    let signalled = Instant::now();
+    let status = exit_within(&mut worker, Duration::from_secs(6), "SHUTDOWN_TIMEOUT_SECONDS=2").await;
+    assert!(
+        signalled.elapsed() >= Duration::from_millis(1900),
+        "the batch had its 2 s"
+    );
+    assert!(status.success(), "{status:?}");
+    execute(&mut blocker, "ROLLBACK").await;
+    assert_eq!(
+        jobs_in_hand_and_waiting(&redis).await,
+        (in_hand, 50 - in_hand),
+        "handed back, not lost"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_scheduler_cleanly() {
+    let db = seeded_db().await;
+    let mut scheduler = Running(
+        worker_command(&db, "schedule", 60)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    // The scheduler prunes retention at start: wait until it has connected and done so.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        scheduler.try_wait().unwrap().is_none(),
+        "the scheduler runs until stopped"
+    );
+    signal(&scheduler, "TERM");
+    let status = exit_within(
+        &mut scheduler,
+        Duration::from_secs(10),
+        "scheduler ignored SIGTERM",
+    )
+    .await;
+    assert!(status.success(), "{status:?}");
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut scheduler.stderr.take().unwrap(), &mut log).unwrap();
+    assert!(!log.contains("ERROR"), "{log}");
 }
 
 #[tokio::test]
@@ -160,14 +427,7 @@ async fn a_worker_killed_mid_job_leaves_it_to_another_which_sends_once() {
 
 #[tokio::test]
 async fn a_worker_killed_mid_batch_leaves_it_to_another_which_sends_each_once() {
-    let db = seeded_db().await;
-    db.run_sql(
-        "INSERT INTO orders (id, store_id, status) SELECT g, 1, 'CONFIRMED' FROM generate_series(2, 50) g;
-         INSERT INTO order_items (order_id, product_id, quantity_requested, quantity_available)
-           SELECT g, 1, 1, 100 FROM generate_series(2, 50) g;
-         INSERT INTO outbox (kind, order_id) SELECT 'order_confirmation', g FROM generate_series(2, 50) g",
-    )
-    .await;
+    let db = fifty_confirmations_to_send().await;
     // The batch's one INSERT into sent_emails blocks: the worker is caught mid-batch, its 50
     // messages received and not acknowledged.
     kill_a_worker_blocked_in_its_insert(&db, "batch").await;

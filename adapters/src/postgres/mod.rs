@@ -34,7 +34,7 @@ mod transaction;
 pub use error::db_error;
 pub use mailer::RecordingMailer;
 pub(crate) use mailer::{record_sent, OrderEmail};
-pub use migrations::run_migrations;
+pub use migrations::{run_migrations, run_migrations_with, MigrationLockTimeout, MigrationSettings};
 pub use outbox::OutboxBacklog;
 pub use pool::{PoolSettings, PoolStats, Postgres};
 pub use replica::ReplicaReads;

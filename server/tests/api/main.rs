@@ -21,6 +21,7 @@ mod faults;
 mod helpers;
 mod ledger;
 mod observability;
+mod online_migration;
 mod orders;
 mod reads;
 mod replica;
