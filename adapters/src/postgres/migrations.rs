@@ -7,7 +7,9 @@
 //! pause, up to [`MigrationSettings::attempts`] times. A migration that gives up leaves
 //! nothing of itself: its transaction rolls back, and the INVALID index a failed
 //! `CREATE INDEX CONCURRENTLY` leaves behind is dropped before the next attempt. The ones
-//! applied before it stay applied; the next `server migrate` goes on from there.
+//! applied before it stay applied; the next `server migrate` goes on from there. Two
+//! `server migrate` started at once take turns (an advisory lock): the second finds nothing
+//! left to do.
 
 use std::time::Duration;
 
@@ -42,6 +44,10 @@ impl Default for MigrationSettings {
         }
     }
 }
+
+/// The advisory lock that makes concurrent `server migrate` runs take turns (an arbitrary
+/// constant: "aforro-migrate" would not fit in a bigint).
+const MIGRATE_LOCK_KEY: i64 = 0x0af0_0031;
 
 /// The longest pause between two attempts of one migration.
 const MAX_PAUSE: Duration = Duration::from_secs(5);
@@ -78,10 +84,11 @@ pub async fn run_migrations_with(database_url: &str, settings: MigrationSettings
         let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
             .map_err(|e| Error::Unavailable(Box::new(e)))?;
         conn.batch_execute(&format!(
-            "SET lock_timeout = '{}ms'; SET application_name = 'aforro migrate'",
+            "SET application_name = 'aforro migrate'; SET lock_timeout = '{}ms'",
             settings.lock_timeout.as_millis().max(1)
         ))
         .map_err(|e| Error::Unavailable(Box::new(e)))?;
+        take_turn(&mut conn)?;
         apply_pending(&mut conn, settings)
     })
     .await
@@ -148,6 +155,39 @@ fn is_lock_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 #[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    locked: bool,
+}
+
+/// Waits until no other `server migrate` runs on this database, then holds the advisory lock
+/// [`MIGRATE_LOCK_KEY`] until the connection closes: a second `server migrate` started at once
+/// waits for the first, then finds nothing pending.
+///
+/// It polls `pg_try_advisory_lock` rather than waiting in `pg_advisory_lock`: a session waiting
+/// inside a statement holds a snapshot, and the other's `CREATE INDEX CONCURRENTLY` waits for
+/// every older snapshot in the database, so the two would wait on each other until the
+/// lock_timeout.
+fn take_turn(conn: &mut Conn) -> Result<()> {
+    let mut said = false;
+    loop {
+        let row: Locked = diesel::sql_query(format!(
+            "SELECT pg_try_advisory_lock({MIGRATE_LOCK_KEY}) AS locked"
+        ))
+        .get_result(conn)
+        .map_err(|e| Error::Unavailable(Box::new(e)))?;
+        if row.locked {
+            return Ok(());
+        }
+        if !said {
+            tracing::info!("another `server migrate` is running on this database; waiting for it to finish");
+            said = true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[derive(QueryableByName)]
 struct IndexName {
     #[diesel(sql_type = Text)]
     name: String,
@@ -157,9 +197,10 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Drops what a `CREATE INDEX CONCURRENTLY` that gave up (or a `server migrate` killed during
 /// one) left behind: an INVALID index, which no query uses, every write maintains, and whose
-/// name makes the migration fail again. Done before each attempt; an index being built
-/// `CONCURRENTLY` is INVALID too until it is done, which is why two `server migrate` must not
-/// run at once (diesel does not guard against that either).
+/// name makes the migration fail again. Done before each attempt. An index being built
+/// `CONCURRENTLY` is INVALID too until it is done: no other `server migrate` builds one
+/// meanwhile ([`MIGRATE_LOCK_KEY`]), but an index built by hand at the same time would be
+/// dropped.
 fn drop_invalid_indexes(conn: &mut Conn) -> std::result::Result<(), BoxError> {
     let invalid: Vec<IndexName> = diesel::sql_query(
         "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name

@@ -123,6 +123,26 @@ fn stopped(stop: &AtomicBool) -> bool {
     stop.load(Ordering::Relaxed)
 }
 
+#[tokio::test]
+async fn two_migrates_at_once_take_turns() {
+    let db = TestDb::new().await.unwrap();
+    before_newest_migration(&db).await;
+    // One attempt each: without taking turns, the second's index build would time out on the
+    // first's lock (SHARE UPDATE EXCLUSIVE conflicts with itself) and fail.
+    let (first, second) = tokio::join!(
+        run_migrations_with(&db.url, quick_settings(1)),
+        run_migrations_with(&db.url, quick_settings(1))
+    );
+    let mut applied = vec![first.unwrap(), second.unwrap()];
+    applied.sort();
+    assert_eq!(
+        applied,
+        vec![vec![], vec![NEWEST.to_string()]],
+        "one applies it, the other finds it done"
+    );
+    assert_eq!(newest_index(&db).await, (1, 0));
+}
+
 #[derive(QueryableByName)]
 struct Waited {
     #[diesel(sql_type = BigInt)]
