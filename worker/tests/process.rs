@@ -132,7 +132,7 @@ async fn catch_a_worker_inserting_into(
             "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO {table} %'"
         ),
         |n| n >= 1,
-        Duration::from_secs(20),
+        Duration::from_secs(30),
     )
     .await;
     (blocker, worker, waiting)
@@ -172,6 +172,30 @@ async fn in_hand_once_relayed(redis: &Redis, total: u64) -> u64 {
             in_hand + waiting
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A file a child process logs to: unlike a pipe nobody reads until the end, it never fills
+/// and blocks the child's writes.
+struct LogFile(std::path::PathBuf);
+
+impl LogFile {
+    fn new(db: &TestDb, what: &str) -> Self {
+        Self(std::env::temp_dir().join(format!("{}-{what}.log", db.name)))
+    }
+
+    fn stdio(&self) -> Stdio {
+        std::fs::File::create(&self.0).unwrap().into()
+    }
+
+    fn read(&self) -> String {
+        std::fs::read_to_string(&self.0).unwrap()
+    }
+}
+
+impl Drop for LogFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 
@@ -289,14 +313,20 @@ async fn a_worker_stopped_mid_batch_finishes_it_and_leaves_nothing_to_repeat() {
 async fn a_second_sigterm_stops_a_worker_mid_batch_at_once_and_hands_the_batch_back() {
     let db = fifty_confirmations_to_send().await;
     let redis = test_redis(&db);
+    let log = LogFile::new(&db, "worker");
     let worker = worker_command(&db, "run", 1)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(log.stdio())
         .spawn()
         .unwrap();
     let (mut blocker, worker, waiting) = catch_a_worker_inserting_into(&db, "sent_emails", worker).await;
     let mut worker = Running(worker);
-    assert_eq!(waiting, 1, "the worker should be blocked inside its batch");
+    assert_eq!(
+        waiting,
+        1,
+        "the worker should be blocked inside its batch; its log:\n{}",
+        log.read()
+    );
     let in_hand = in_hand_once_relayed(&redis, 50).await;
     signal(&worker, "TERM");
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -308,8 +338,7 @@ async fn a_second_sigterm_stops_a_worker_mid_batch_at_once_and_hands_the_batch_b
     )
     .await;
     assert!(status.success(), "{status:?}");
-    let mut log = String::new();
-    std::io::Read::read_to_string(&mut worker.stderr.take().unwrap(), &mut log).unwrap();
+    let log = log.read();
     assert!(log.contains("second stop signal"), "{log}");
     execute(&mut blocker, "ROLLBACK").await;
     // Handed back: the batch's jobs are still pending, nothing was recorded.
@@ -372,10 +401,11 @@ async fn a_batch_that_outlasts_the_shutdown_timeout_is_handed_back() {
 #[tokio::test]
 async fn sigterm_stops_the_scheduler_cleanly() {
     let db = seeded_db().await;
+    let log = LogFile::new(&db, "scheduler");
     let mut scheduler = Running(
         worker_command(&db, "schedule", 60)
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(log.stdio())
             .spawn()
             .unwrap(),
     );
@@ -393,8 +423,7 @@ async fn sigterm_stops_the_scheduler_cleanly() {
     )
     .await;
     assert!(status.success(), "{status:?}");
-    let mut log = String::new();
-    std::io::Read::read_to_string(&mut scheduler.stderr.take().unwrap(), &mut log).unwrap();
+    let log = log.read();
     assert!(!log.contains("ERROR"), "{log}");
 }
 
