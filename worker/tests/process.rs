@@ -237,6 +237,34 @@ async fn exit_within(child: &mut Child, within: Duration, what: &str) -> std::pr
     }
 }
 
+/// Starts a worker and checks that it brings the 50 confirmations to done, each email once,
+/// the stream empty; then stops it with SIGTERM.
+async fn another_worker_sends_the_fifty_once(db: &TestDb, redis: &Redis) {
+    let mut worker = Running(spawn_worker(db, 1));
+    let sent = wait_for(
+        db,
+        "SELECT count(*) AS n FROM sent_emails",
+        50,
+        Duration::from_secs(30),
+    )
+    .await;
+    let settled = wait_for(
+        db,
+        "SELECT count(*) AS n FROM outbox WHERE completed_at IS NOT NULL",
+        50,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!((sent, settled), (50, 50));
+    assert_eq!(jobs_in_hand_and_waiting(redis).await, (0, 0));
+    signal(&worker, "TERM");
+    assert!(
+        exit_within(&mut worker, Duration::from_secs(10), "the other worker")
+            .await
+            .success()
+    );
+}
+
 #[tokio::test]
 async fn sigterm_stops_the_worker_cleanly() {
     let db = seeded_db().await;
@@ -286,27 +314,7 @@ async fn a_worker_stopped_mid_batch_finishes_it_and_leaves_nothing_to_repeat() {
     assert_eq!(jobs_in_hand_and_waiting(&redis).await, (0, 50 - in_hand));
 
     // The next worker does the rest, each once.
-    let mut next = Running(spawn_worker(&db, 1));
-    let sent = wait_for(
-        &db,
-        "SELECT count(*) AS n FROM sent_emails",
-        50,
-        Duration::from_secs(30),
-    )
-    .await;
-    let settled = wait_for(
-        &db,
-        "SELECT count(*) AS n FROM outbox WHERE completed_at IS NOT NULL",
-        50,
-        Duration::from_secs(10),
-    )
-    .await;
-    assert_eq!((sent, settled), (50, 50));
-    assert_eq!(jobs_in_hand_and_waiting(&redis).await, (0, 0));
-    signal(&next, "TERM");
-    assert!(exit_within(&mut next, Duration::from_secs(10), "next worker")
-        .await
-        .success());
+    another_worker_sends_the_fifty_once(&db, &redis).await;
 }
 
 #[tokio::test]
@@ -346,27 +354,7 @@ async fn a_second_sigterm_stops_a_worker_mid_batch_at_once_and_hands_the_batch_b
     assert_eq!(db.scalar("SELECT count(*) AS n FROM sent_emails").await, 0);
 
     // Another worker takes them over and sends each once.
-    let mut survivor = Running(spawn_worker(&db, 1));
-    let sent = wait_for(
-        &db,
-        "SELECT count(*) AS n FROM sent_emails",
-        50,
-        Duration::from_secs(30),
-    )
-    .await;
-    let settled = wait_for(
-        &db,
-        "SELECT count(*) AS n FROM outbox WHERE completed_at IS NOT NULL",
-        50,
-        Duration::from_secs(10),
-    )
-    .await;
-    signal(&survivor, "TERM");
-    assert!(exit_within(&mut survivor, Duration::from_secs(10), "survivor")
-        .await
-        .success());
-    assert_eq!((sent, settled), (50, 50));
-    assert_eq!(jobs_in_hand_and_waiting(&redis).await, (0, 0));
+    another_worker_sends_the_fifty_once(&db, &redis).await;
 }
 
 #[tokio::test]
