@@ -12,5 +12,7 @@ pub mod signals;
 pub mod smtp;
 pub mod telemetry;
 #[cfg(feature = "test-db")]
+pub mod test_figures;
+#[cfg(feature = "test-db")]
 pub mod test_redis;
 pub mod trace;

@@ -8,8 +8,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aforro_adapters::postgres::test_db::TestDb;
+use aforro_adapters::postgres::{PoolSettings, Postgres};
 use aforro_adapters::redis::{Redis, RedisSettings};
-use aforro_core::jobs::JobQueue;
+use aforro_adapters::test_figures::report;
+use aforro_core::jobs::{relay_outbox, JobQueue};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 const DEFAULT_TEST_REDIS: &str = "redis://127.0.0.1:56379";
@@ -106,26 +108,40 @@ async fn kill_a_worker_blocked_in_its_insert(db: &TestDb, what: &str) {
 /// waits (inside its `what`), kills it with SIGKILL, and releases the lock. Returns how many
 /// INSERTs were waiting.
 async fn kill_a_worker_blocked_inserting_into(db: &TestDb, table: &str, what: &str) -> i64 {
-    let (mut blocker, mut doomed, waiting) =
-        catch_a_worker_inserting_into(db, table, spawn_worker(db, 1)).await;
-    assert!(waiting >= 1, "the worker should be blocked inside the {what}");
-    doomed.kill().unwrap();
-    doomed.wait().unwrap();
-    execute(&mut blocker, "ROLLBACK").await;
-    waiting
+    let mut caught = catch_a_worker_inserting_into(db, table, worker_command(db, "run", 1), what).await;
+    caught.worker.kill().unwrap();
+    caught.worker.wait().unwrap();
+    execute(&mut caught.blocker, "ROLLBACK").await;
+    caught.waiting
 }
 
-/// Locks `table` in a transaction of its own, then waits until `worker` is blocked inserting
-/// into it; returns the lock's connection (ROLLBACK releases it), the worker, and how many of
-/// its statements wait on the lock.
-async fn catch_a_worker_inserting_into(
-    db: &TestDb,
-    table: &str,
-    worker: Child,
-) -> (AsyncPgConnection, Child, i64) {
+/// A worker caught blocked on a table another connection holds locked.
+struct Caught {
+    /// The connection holding the lock, in its transaction: ROLLBACK releases it.
+    blocker: AsyncPgConnection,
+    worker: Running,
+    /// How many of the worker's statements wait on the lock.
+    waiting: i64,
+    /// The worker's log (stderr).
+    log: LogFile,
+}
+
+/// Locks `table` in a transaction of its own, *then* starts `worker` (logging to a file) and
+/// waits until it is blocked inserting into the table, inside its `what`. The lock is taken
+/// first: a worker started before it could do its whole batch before the lock was held (on a
+/// loaded CI machine it did, and was then never seen blocked).
+async fn catch_a_worker_inserting_into(db: &TestDb, table: &str, mut worker: Command, what: &str) -> Caught {
     let mut blocker = db.conn().await.unwrap();
     execute(&mut blocker, "BEGIN").await;
     execute(&mut blocker, &format!("LOCK TABLE {table} IN EXCLUSIVE MODE")).await;
+    let log = LogFile::new(db, "caught-worker");
+    let worker = Running(
+        worker
+            .stdout(Stdio::null())
+            .stderr(log.stdio())
+            .spawn()
+            .expect("worker binary"),
+    );
     let waiting = wait_until(
         db,
         &format!(
@@ -135,7 +151,17 @@ async fn catch_a_worker_inserting_into(
         Duration::from_secs(30),
     )
     .await;
-    (blocker, worker, waiting)
+    assert!(
+        waiting >= 1,
+        "the worker should be blocked inside its {what}; its log:\n{}",
+        log.read()
+    );
+    Caught {
+        blocker,
+        worker,
+        waiting,
+        log,
+    }
 }
 
 /// The test Redis as the worker processes see it (same URL or cluster, the database's prefix).
@@ -157,22 +183,26 @@ async fn jobs_in_hand_and_waiting(redis: &Redis) -> (u64, u64) {
     (in_hand, redis.backlog().await.unwrap() - in_hand)
 }
 
-/// The jobs in a worker's hand once the relay has put all `total` in the stream.
-async fn in_hand_once_relayed(redis: &Redis, total: u64) -> u64 {
-    let started = Instant::now();
-    loop {
-        let (in_hand, waiting) = jobs_in_hand_and_waiting(redis).await;
-        if in_hand + waiting == total {
-            assert!(in_hand >= 1, "the worker holds the batch it is blocked in");
-            return in_hand;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "relayed {} of {total}",
-            in_hand + waiting
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+/// Jobs a worker started by [`batch_worker`] takes at once.
+const BATCH: u64 = 20;
+
+/// `worker run` taking [`BATCH`] jobs at a time.
+fn batch_worker(db: &TestDb) -> Command {
+    let mut command = worker_command(db, "run", 1);
+    command.env("JOB_BATCH", BATCH.to_string());
+    command
+}
+
+/// The 50 confirmations relayed from the outbox into the stream before any worker starts: a
+/// worker's first receive then takes a whole [`BATCH`] (a worker that relayed them itself could
+/// receive the first one alone, before the others were in the stream).
+async fn fifty_confirmations_in_the_stream(db: &TestDb, redis: &Redis) {
+    let postgres = Postgres::connect(&db.url, PoolSettings::default()).unwrap();
+    let relayed = relay_outbox(&postgres, redis, 500, Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!(relayed, 50);
+    assert_eq!(jobs_in_hand_and_waiting(redis).await, (0, 50));
 }
 
 /// A file a child process logs to: unlike a pipe nobody reads until the end, it never fills
@@ -286,12 +316,18 @@ async fn sigterm_stops_the_worker_cleanly() {
 async fn a_worker_stopped_mid_batch_finishes_it_and_leaves_nothing_to_repeat() {
     let db = fifty_confirmations_to_send().await;
     let redis = test_redis(&db);
+    fifty_confirmations_in_the_stream(&db, &redis).await;
     // The batch's INSERT into sent_emails blocks on the locked table: SIGTERM arrives mid-batch.
-    let (mut blocker, worker, waiting) =
-        catch_a_worker_inserting_into(&db, "sent_emails", spawn_worker(&db, 1)).await;
-    let mut worker = Running(worker);
-    assert_eq!(waiting, 1, "the worker should be blocked inside its batch");
-    let in_hand = in_hand_once_relayed(&redis, 50).await;
+    let Caught {
+        mut blocker,
+        mut worker,
+        waiting,
+        ..
+    } = catch_a_worker_inserting_into(&db, "sent_emails", batch_worker(&db), "batch").await;
+    assert_eq!(waiting, 1, "confirmations are recorded one statement at a time");
+    // Blocked inside its first batch: it has taken one BATCH, and nothing more.
+    let in_hand = BATCH;
+    assert_eq!(jobs_in_hand_and_waiting(&redis).await, (in_hand, 50 - in_hand));
     signal(&worker, "TERM");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(
@@ -315,36 +351,38 @@ async fn a_worker_stopped_mid_batch_finishes_it_and_leaves_nothing_to_repeat() {
 
     // The next worker does the rest, each once.
     another_worker_sends_the_fifty_once(&db, &redis).await;
+    report(&format!(
+        "worker shutdown: SIGTERM mid-batch: the {in_hand} jobs in hand done and acknowledged before exit 0, {} left waiting untouched; the next worker sent all 50, each once",
+        50 - in_hand
+    ));
 }
 
 #[tokio::test]
 async fn a_second_sigterm_stops_a_worker_mid_batch_at_once_and_hands_the_batch_back() {
     let db = fifty_confirmations_to_send().await;
     let redis = test_redis(&db);
-    let log = LogFile::new(&db, "worker");
-    let worker = worker_command(&db, "run", 1)
-        .stdout(Stdio::null())
-        .stderr(log.stdio())
-        .spawn()
-        .unwrap();
-    let (mut blocker, worker, waiting) = catch_a_worker_inserting_into(&db, "sent_emails", worker).await;
-    let mut worker = Running(worker);
-    assert_eq!(
+    fifty_confirmations_in_the_stream(&db, &redis).await;
+    let Caught {
+        mut blocker,
+        mut worker,
         waiting,
-        1,
-        "the worker should be blocked inside its batch; its log:\n{}",
-        log.read()
-    );
-    let in_hand = in_hand_once_relayed(&redis, 50).await;
+        log,
+    } = catch_a_worker_inserting_into(&db, "sent_emails", batch_worker(&db), "batch").await;
+    assert_eq!(waiting, 1, "confirmations are recorded one statement at a time");
+    // Blocked inside its first batch: it has taken one BATCH, and nothing more.
+    let in_hand = BATCH;
+    assert_eq!(jobs_in_hand_and_waiting(&redis).await, (in_hand, 50 - in_hand));
     signal(&worker, "TERM");
     tokio::time::sleep(Duration::from_millis(300)).await;
     signal(&worker, "TERM");
+    let second_signal = Instant::now();
     let status = exit_within(
         &mut worker,
         Duration::from_secs(3),
         "a second SIGTERM stops at once",
     )
     .await;
+    let stopped_after = second_signal.elapsed();
     assert!(status.success(), "{status:?}");
     let log = log.read();
     assert!(log.contains("second stop signal"), "{log}");
@@ -355,21 +393,28 @@ async fn a_second_sigterm_stops_a_worker_mid_batch_at_once_and_hands_the_batch_b
 
     // Another worker takes them over and sends each once.
     another_worker_sends_the_fifty_once(&db, &redis).await;
+    report(&format!(
+        "worker shutdown: a second SIGTERM mid-batch: exit 0 within {stopped_after:?}, the {in_hand} jobs in hand handed back (pending, none recorded); another worker sent all 50, each once"
+    ));
 }
 
 #[tokio::test]
 async fn a_batch_that_outlasts_the_shutdown_timeout_is_handed_back() {
     let db = fifty_confirmations_to_send().await;
     let redis = test_redis(&db);
-    let worker = worker_command(&db, "run", 1)
-        .env("SHUTDOWN_TIMEOUT_SECONDS", "2")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (mut blocker, worker, waiting) = catch_a_worker_inserting_into(&db, "sent_emails", worker).await;
-    let mut worker = Running(worker);
-    assert_eq!(waiting, 1, "the worker should be blocked inside its batch");
-    let in_hand = in_hand_once_relayed(&redis, 50).await;
+    fifty_confirmations_in_the_stream(&db, &redis).await;
+    let mut command = batch_worker(&db);
+    command.env("SHUTDOWN_TIMEOUT_SECONDS", "2");
+    let Caught {
+        mut blocker,
+        mut worker,
+        waiting,
+        ..
+    } = catch_a_worker_inserting_into(&db, "sent_emails", command, "batch").await;
+    assert_eq!(waiting, 1, "confirmations are recorded one statement at a time");
+    // Blocked inside its first batch: it has taken one BATCH, and nothing more.
+    let in_hand = BATCH;
+    assert_eq!(jobs_in_hand_and_waiting(&redis).await, (in_hand, 50 - in_hand));
     signal(&worker, "TERM");
     let signalled = Instant::now();
     let status = exit_within(&mut worker, Duration::from_secs(6), "SHUTDOWN_TIMEOUT_SECONDS=2").await;
@@ -445,9 +490,12 @@ async fn a_worker_killed_mid_job_leaves_it_to_another_which_sends_once() {
 #[tokio::test]
 async fn a_worker_killed_mid_batch_leaves_it_to_another_which_sends_each_once() {
     let db = fifty_confirmations_to_send().await;
+    let redis = test_redis(&db);
+    fifty_confirmations_in_the_stream(&db, &redis).await;
     // The batch's one INSERT into sent_emails blocks: the worker is caught mid-batch, its 50
     // messages received and not acknowledged.
     kill_a_worker_blocked_in_its_insert(&db, "batch").await;
+    assert_eq!(jobs_in_hand_and_waiting(&redis).await, (50, 0));
 
     let mut survivor = spawn_worker(&db, 1);
     let sent = wait_for(

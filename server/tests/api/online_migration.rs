@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use aforro_adapters::postgres::test_db::TestDb;
 use aforro_adapters::postgres::{run_migrations_with, MigrationSettings};
+use aforro_adapters::test_figures::report;
 use diesel::sql_types::BigInt;
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -268,9 +269,9 @@ async fn the_newest_migration_applied_under_load_makes_no_order_wait_on_a_lock()
         );
     })
     .await;
-    println!(
-        "newest migration ({NEWEST}) under load: {placed} orders placed, longest lock wait of an order {longest_wait_ms} ms, slowest order {slowest:?}"
-    );
+    report(&format!(
+        "online migration: newest migration ({NEWEST}) applied under load: {placed} orders placed, longest lock wait of an order {longest_wait_ms} ms, slowest order {slowest:?}"
+    ));
     assert!(newest_is_applied(&app.db).await);
     assert_eq!(newest_index(&app.db).await, (1, 0));
     assert!(placed > 0);
@@ -296,7 +297,7 @@ async fn the_lock_wait_measure_sees_a_migration_that_blocks_writes() {
         execute(&mut conn, "COMMIT").await;
     })
     .await;
-    println!("a write-blocking migration (400 ms) under load: {placed} orders placed, longest lock wait of an order {longest_wait_ms} ms");
+    report(&format!("online migration, control: a write-blocking lock (400 ms) under load: {placed} orders placed, longest lock wait of an order {longest_wait_ms} ms"));
     assert!(placed > 0);
     assert!(longest_wait_ms >= 250, "orders waited only {longest_wait_ms} ms");
 }
