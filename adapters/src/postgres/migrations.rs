@@ -197,17 +197,20 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Drops what a `CREATE INDEX CONCURRENTLY` that gave up (or a `server migrate` killed during
 /// one) left behind: an INVALID index, which no query uses, every write maintains, and whose
-/// name makes the migration fail again. Done before each attempt. An index being built
-/// `CONCURRENTLY` is INVALID too until it is done: no other `server migrate` builds one
-/// meanwhile ([`MIGRATE_LOCK_KEY`]), but an index built by hand at the same time would be
-/// dropped.
+/// name makes the migration fail again. Done before each attempt. An index still being built
+/// `CONCURRENTLY` is INVALID too until it is done: it is left alone (it has a row in
+/// `pg_stat_progress_create_index`), whoever builds it (another `server migrate` cannot, see
+/// [`MIGRATE_LOCK_KEY`]; someone by hand can). Dropping it would cancel their work, and would
+/// wait for the builder's lock until the lock timeout, failing every attempt.
 fn drop_invalid_indexes(conn: &mut Conn) -> std::result::Result<(), BoxError> {
     let invalid: Vec<IndexName> = diesel::sql_query(
         "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name
            FROM pg_index i
            JOIN pg_class c ON c.oid = i.indexrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE NOT i.indisvalid AND n.nspname = current_schema()",
+          WHERE NOT i.indisvalid AND n.nspname = current_schema()
+            AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p
+                             WHERE p.index_relid = i.indexrelid)",
     )
     .load(conn)?;
     for index in invalid {

@@ -144,6 +144,51 @@ async fn two_migrates_at_once_take_turns() {
     assert_eq!(newest_index(&db).await, (1, 0));
 }
 
+#[tokio::test]
+async fn an_index_someone_builds_concurrently_meanwhile_is_left_to_finish() {
+    let db = TestDb::new().await.unwrap();
+    before_newest_migration(&db).await;
+    // Someone builds an index on categories by hand, CONCURRENTLY; a writer's open transaction
+    // holds the build half-way, its index INVALID until it is done.
+    let mut writer = db.conn().await.unwrap();
+    execute(&mut writer, "BEGIN").await;
+    execute(&mut writer, "LOCK TABLE categories IN ROW EXCLUSIVE MODE").await;
+    let mut builder = db.conn().await.unwrap();
+    let build = tokio::spawn(async move {
+        diesel::sql_query("CREATE INDEX CONCURRENTLY categories_by_hand_idx ON categories (name)")
+            .execute(&mut builder)
+            .await
+    });
+    let being_built = "SELECT count(*) AS n FROM pg_stat_progress_create_index p
+                         JOIN pg_class c ON c.oid = p.index_relid
+                        WHERE c.relname = 'categories_by_hand_idx'";
+    let started = Instant::now();
+    while db.scalar(being_built).await == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the build never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // The migration is applied, and the build in progress is not taken for a leftover: a
+    // migrate that dropped it would wait for the builder's lock, time out on every attempt
+    // and fail.
+    let applied = run_migrations_with(&db.url, quick_settings(3)).await.unwrap();
+    assert_eq!(applied, vec![NEWEST.to_string()]);
+    assert_eq!(newest_index(&db).await, (1, 0));
+    execute(&mut writer, "ROLLBACK").await;
+    build.await.unwrap().expect("the build by hand finishes");
+    assert_eq!(
+        db.scalar(
+            "SELECT count(*) AS n FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+              WHERE c.relname = 'categories_by_hand_idx' AND i.indisvalid"
+        )
+        .await,
+        1
+    );
+}
+
 #[derive(QueryableByName)]
 struct Waited {
     #[diesel(sql_type = BigInt)]
