@@ -205,6 +205,28 @@ async fn fifty_confirmations_in_the_stream(db: &TestDb, redis: &Redis) {
     assert_eq!(jobs_in_hand_and_waiting(redis).await, (0, 50));
 }
 
+/// 50 confirmations in the stream and a worker ([`batch_worker`], with `env` added) caught
+/// inside its first batch, blocked on the locked `sent_emails`: [`BATCH`] jobs in its hand,
+/// the other 30 waiting.
+async fn a_worker_caught_mid_batch(env: &[(&str, &str)]) -> (TestDb, Redis, Caught) {
+    let db = fifty_confirmations_to_send().await;
+    let redis = test_redis(&db);
+    fifty_confirmations_in_the_stream(&db, &redis).await;
+    let mut command = batch_worker(&db);
+    command.envs(env.iter().copied());
+    let caught = catch_a_worker_inserting_into(&db, "sent_emails", command, "batch").await;
+    assert_eq!(
+        caught.waiting, 1,
+        "confirmations are recorded one statement at a time"
+    );
+    assert_eq!(
+        jobs_in_hand_and_waiting(&redis).await,
+        (BATCH, 50 - BATCH),
+        "one batch taken, nothing more"
+    );
+    (db, redis, caught)
+}
+
 /// A file a child process logs to: unlike a pipe nobody reads until the end, it never fills
 /// and blocks the child's writes.
 struct LogFile(std::path::PathBuf);
@@ -314,20 +336,17 @@ async fn sigterm_stops_the_worker_cleanly() {
 
 #[tokio::test]
 async fn a_worker_stopped_mid_batch_finishes_it_and_leaves_nothing_to_repeat() {
-    let db = fifty_confirmations_to_send().await;
-    let redis = test_redis(&db);
-    fifty_confirmations_in_the_stream(&db, &redis).await;
     // The batch's INSERT into sent_emails blocks on the locked table: SIGTERM arrives mid-batch.
-    let Caught {
-        mut blocker,
-        mut worker,
-        waiting,
-        ..
-    } = catch_a_worker_inserting_into(&db, "sent_emails", batch_worker(&db), "batch").await;
-    assert_eq!(waiting, 1, "confirmations are recorded one statement at a time");
-    // Blocked inside its first batch: it has taken one BATCH, and nothing more.
+    let (
+        db,
+        redis,
+        Caught {
+            mut blocker,
+            mut worker,
+            ..
+        },
+    ) = a_worker_caught_mid_batch(&[]).await;
     let in_hand = BATCH;
-    assert_eq!(jobs_in_hand_and_waiting(&redis).await, (in_hand, 50 - in_hand));
     signal(&worker, "TERM");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(
@@ -359,19 +378,17 @@ async fn a_worker_stopped_mid_batch_finishes_it_and_leaves_nothing_to_repeat() {
 
 #[tokio::test]
 async fn a_second_sigterm_stops_a_worker_mid_batch_at_once_and_hands_the_batch_back() {
-    let db = fifty_confirmations_to_send().await;
-    let redis = test_redis(&db);
-    fifty_confirmations_in_the_stream(&db, &redis).await;
-    let Caught {
-        mut blocker,
-        mut worker,
-        waiting,
-        log,
-    } = catch_a_worker_inserting_into(&db, "sent_emails", batch_worker(&db), "batch").await;
-    assert_eq!(waiting, 1, "confirmations are recorded one statement at a time");
-    // Blocked inside its first batch: it has taken one BATCH, and nothing more.
+    let (
+        db,
+        redis,
+        Caught {
+            mut blocker,
+            mut worker,
+            log,
+            ..
+        },
+    ) = a_worker_caught_mid_batch(&[]).await;
     let in_hand = BATCH;
-    assert_eq!(jobs_in_hand_and_waiting(&redis).await, (in_hand, 50 - in_hand));
     signal(&worker, "TERM");
     tokio::time::sleep(Duration::from_millis(300)).await;
     signal(&worker, "TERM");
@@ -400,21 +417,16 @@ async fn a_second_sigterm_stops_a_worker_mid_batch_at_once_and_hands_the_batch_b
 
 #[tokio::test]
 async fn a_batch_that_outlasts_the_shutdown_timeout_is_handed_back() {
-    let db = fifty_confirmations_to_send().await;
-    let redis = test_redis(&db);
-    fifty_confirmations_in_the_stream(&db, &redis).await;
-    let mut command = batch_worker(&db);
-    command.env("SHUTDOWN_TIMEOUT_SECONDS", "2");
-    let Caught {
-        mut blocker,
-        mut worker,
-        waiting,
-        ..
-    } = catch_a_worker_inserting_into(&db, "sent_emails", command, "batch").await;
-    assert_eq!(waiting, 1, "confirmations are recorded one statement at a time");
-    // Blocked inside its first batch: it has taken one BATCH, and nothing more.
+    let (
+        _db,
+        redis,
+        Caught {
+            mut blocker,
+            mut worker,
+            ..
+        },
+    ) = a_worker_caught_mid_batch(&[("SHUTDOWN_TIMEOUT_SECONDS", "2")]).await;
     let in_hand = BATCH;
-    assert_eq!(jobs_in_hand_and_waiting(&redis).await, (in_hand, 50 - in_hand));
     signal(&worker, "TERM");
     let signalled = Instant::now();
     let status = exit_within(&mut worker, Duration::from_secs(6), "SHUTDOWN_TIMEOUT_SECONDS=2").await;
