@@ -337,24 +337,21 @@ async fn sigterm_stops_the_worker_cleanly() {
 #[tokio::test]
 async fn a_worker_stopped_mid_batch_finishes_it_and_leaves_nothing_to_repeat() {
     // The batch's INSERT into sent_emails blocks on the locked table: SIGTERM arrives mid-batch.
-    let (
-        db,
-        redis,
-        Caught {
-            mut blocker,
-            mut worker,
-            ..
-        },
-    ) = a_worker_caught_mid_batch(&[]).await;
+    let (db, redis, mut caught) = a_worker_caught_mid_batch(&[]).await;
     let in_hand = BATCH;
-    signal(&worker, "TERM");
+    signal(&caught.worker, "TERM");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(
-        worker.try_wait().unwrap().is_none(),
+        caught.worker.try_wait().unwrap().is_none(),
         "a stopping worker finishes the batch in hand before it exits"
     );
-    execute(&mut blocker, "ROLLBACK").await;
-    let status = exit_within(&mut worker, Duration::from_secs(10), "the batch was released").await;
+    execute(&mut caught.blocker, "ROLLBACK").await;
+    let status = exit_within(
+        &mut caught.worker,
+        Duration::from_secs(10),
+        "the batch was released",
+    )
+    .await;
     assert!(status.success(), "{status:?}");
 
     // The batch in hand done and acknowledged (nothing for another worker to repeat), and
@@ -378,32 +375,23 @@ async fn a_worker_stopped_mid_batch_finishes_it_and_leaves_nothing_to_repeat() {
 
 #[tokio::test]
 async fn a_second_sigterm_stops_a_worker_mid_batch_at_once_and_hands_the_batch_back() {
-    let (
-        db,
-        redis,
-        Caught {
-            mut blocker,
-            mut worker,
-            log,
-            ..
-        },
-    ) = a_worker_caught_mid_batch(&[]).await;
+    let (db, redis, mut caught) = a_worker_caught_mid_batch(&[]).await;
     let in_hand = BATCH;
-    signal(&worker, "TERM");
+    signal(&caught.worker, "TERM");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    signal(&worker, "TERM");
+    signal(&caught.worker, "TERM");
     let second_signal = Instant::now();
     let status = exit_within(
-        &mut worker,
+        &mut caught.worker,
         Duration::from_secs(3),
         "a second SIGTERM stops at once",
     )
     .await;
     let stopped_after = second_signal.elapsed();
     assert!(status.success(), "{status:?}");
-    let log = log.read();
+    let log = caught.log.read();
     assert!(log.contains("second stop signal"), "{log}");
-    execute(&mut blocker, "ROLLBACK").await;
+    execute(&mut caught.blocker, "ROLLBACK").await;
     // Handed back: the batch's jobs are still pending, nothing was recorded.
     assert_eq!(jobs_in_hand_and_waiting(&redis).await, (in_hand, 50 - in_hand));
     assert_eq!(db.scalar("SELECT count(*) AS n FROM sent_emails").await, 0);
@@ -417,25 +405,22 @@ async fn a_second_sigterm_stops_a_worker_mid_batch_at_once_and_hands_the_batch_b
 
 #[tokio::test]
 async fn a_batch_that_outlasts_the_shutdown_timeout_is_handed_back() {
-    let (
-        _db,
-        redis,
-        Caught {
-            mut blocker,
-            mut worker,
-            ..
-        },
-    ) = a_worker_caught_mid_batch(&[("SHUTDOWN_TIMEOUT_SECONDS", "2")]).await;
+    let (_db, redis, mut caught) = a_worker_caught_mid_batch(&[("SHUTDOWN_TIMEOUT_SECONDS", "2")]).await;
     let in_hand = BATCH;
-    signal(&worker, "TERM");
+    signal(&caught.worker, "TERM");
     let signalled = Instant::now();
-    let status = exit_within(&mut worker, Duration::from_secs(6), "SHUTDOWN_TIMEOUT_SECONDS=2").await;
+    let status = exit_within(
+        &mut caught.worker,
+        Duration::from_secs(6),
+        "SHUTDOWN_TIMEOUT_SECONDS=2",
+    )
+    .await;
     assert!(
         signalled.elapsed() >= Duration::from_millis(1900),
         "the batch had its 2 s"
     );
     assert!(status.success(), "{status:?}");
-    execute(&mut blocker, "ROLLBACK").await;
+    execute(&mut caught.blocker, "ROLLBACK").await;
     assert_eq!(
         jobs_in_hand_and_waiting(&redis).await,
         (in_hand, 50 - in_hand),
