@@ -55,6 +55,12 @@ pub(crate) fn is_connection_error(error: &RedisError) -> bool {
         || matches!(error.code(), Some("CLUSTERDOWN" | "TRYAGAIN" | "MASTERDOWN"))
 }
 
+/// A cluster's MOVED redirect that reached us (the cluster client follows most of them
+/// itself): the slot is served by another node, as after a failover.
+pub(crate) fn is_slot_moved(error: &RedisError) -> bool {
+    error.code() == Some("MOVED")
+}
+
 /// A connection to a single node or to a cluster.
 enum Inner {
     Single(MultiplexedConnection),

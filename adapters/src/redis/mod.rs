@@ -25,7 +25,7 @@ use aforro_core::{Error, Result};
 use bb8_redis::bb8::{Pool, PooledConnection};
 use bb8_redis::RedisConnectionManager;
 use keys::KeyLayout;
-use manager::{is_connection_error, Target, TrackingManager};
+use manager::{is_connection_error, is_slot_moved, Target, TrackingManager};
 use redis::RedisError;
 
 use breaker::Breaker;
@@ -214,9 +214,24 @@ impl Redis {
         if is_connection_error(&error) {
             self.outage();
             Error::Unavailable(Box::new(error))
+        } else if is_slot_moved(&error) {
+            self.slot_moved();
+            Error::Unavailable(Box::new(error))
         } else {
             Error::Internal(Box::new(error))
         }
+    }
+
+    /// A cluster slot is served by another node than this process knew: after a failover,
+    /// whose promoted replica may lack the old master's last writes (version bumps among
+    /// them), so the cache's epoch is bumped as after an outage. Nothing is down: the breaker
+    /// stays closed. Without it, a server whose lookup met the MOVED answered from Postgres
+    /// (the new stock), then, its slot map refreshed, served the entry the lost bump had
+    /// orphaned (the old stock) until the process that took the order re-applied the bump
+    /// (seen once in CI, `server/tests/api/cluster_failover.rs`). A slot moved by resharding
+    /// costs a cold cache once per process.
+    fn slot_moved(&self) {
+        self.remember_bumps(self.keys.epochs());
     }
 
     /// Every sign that Redis went away: count it, open the breaker, and have the cache's epoch
@@ -235,5 +250,46 @@ impl Redis {
             self.nonce,
             self.sequence.fetch_add(1, Ordering::Relaxed)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use redis::{ErrorKind, RedisError, ServerErrorKind};
+
+    use super::*;
+
+    /// Nothing listens there: these tests only map errors (the pool needs a runtime to be built).
+    fn redis() -> Redis {
+        Redis::connect("redis://127.0.0.1:1", "test").unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_moved_slot_bumps_every_cache_epoch_without_opening_the_breaker() {
+        let redis = redis();
+        let moved = RedisError::from((
+            ErrorKind::Server(ServerErrorKind::Moved),
+            "key moved",
+            "94 127.0.0.1:57002".to_owned(),
+        ));
+        assert!(matches!(redis.error(moved), Error::Unavailable(_)));
+        // Pending until applied, and meanwhile this process bypasses the cache.
+        assert_eq!(redis.pending_invalidations(), keys::CACHE_BUCKETS as usize);
+        assert_eq!(redis.failed_operations(), 0, "nothing was down");
+        assert!(!redis.breaker.is_open(), "the breaker stays closed");
+    }
+
+    #[tokio::test]
+    async fn a_refused_command_bumps_nothing() {
+        let redis = redis();
+        let refused = RedisError::from((
+            ErrorKind::Server(ServerErrorKind::ResponseError),
+            "an error response",
+            "WRONGTYPE".to_owned(),
+        ));
+        assert!(matches!(redis.error(refused), Error::Internal(_)));
+        assert_eq!(redis.pending_invalidations(), 0);
     }
 }

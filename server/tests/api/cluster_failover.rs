@@ -211,6 +211,9 @@ async fn cluster_failover_that_loses_a_stock_bump_serves_no_old_stock() {
         async || quantity_of(&fetch(&second, path).await.2, 1) == 3,
     )
     .await;
-    let (_, _, body) = fetch(&second, path).await;
-    assert_eq!(quantity_of(&body, 1), 3, "old stock came back");
+    // Seen once in CI before a MOVED bumped the epochs (adapters/src/redis/mod.rs,
+    // `slot_moved`): new stock answered from Postgres past a lookup that met a MOVED, then the
+    // old stock, HIT.
+    let (cache, _, body) = fetch(&second, path).await;
+    assert_eq!(quantity_of(&body, 1), 3, "old stock came back (X-Cache {cache})");
 }
