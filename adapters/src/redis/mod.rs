@@ -266,14 +266,15 @@ mod tests {
         Redis::connect("redis://127.0.0.1:1", "test").unwrap()
     }
 
+    /// An error answer of the server, as the client reports it.
+    fn server_error(kind: ServerErrorKind, detail: &str) -> RedisError {
+        RedisError::from((ErrorKind::Server(kind), "an error answer", detail.to_owned()))
+    }
+
     #[tokio::test]
     async fn a_moved_slot_bumps_every_cache_epoch_without_opening_the_breaker() {
         let redis = redis();
-        let moved = RedisError::from((
-            ErrorKind::Server(ServerErrorKind::Moved),
-            "key moved",
-            "94 127.0.0.1:57002".to_owned(),
-        ));
+        let moved = server_error(ServerErrorKind::Moved, "94 127.0.0.1:57002");
         assert!(matches!(redis.error(moved), Error::Unavailable(_)));
         // Pending until applied, and meanwhile this process bypasses the cache.
         assert_eq!(redis.pending_invalidations(), keys::CACHE_BUCKETS as usize);
@@ -284,11 +285,7 @@ mod tests {
     #[tokio::test]
     async fn a_refused_command_bumps_nothing() {
         let redis = redis();
-        let refused = RedisError::from((
-            ErrorKind::Server(ServerErrorKind::ResponseError),
-            "an error response",
-            "WRONGTYPE".to_owned(),
-        ));
+        let refused = server_error(ServerErrorKind::ResponseError, "WRONGTYPE");
         assert!(matches!(redis.error(refused), Error::Internal(_)));
         assert_eq!(redis.pending_invalidations(), 0);
     }
